@@ -1,0 +1,182 @@
+"""The activation functions, exactly as the seed post's kernels define them (numpy reference).
+
+This module is *the* reference: the tinygrad trainer, the OpenCL kernels in ``kernels/`` and the
+emitted Python all have to agree with it (tests check that).
+
+Definitions (x is the neuron's pre-activation):
+
+* ``ameo`` / ``leaky_ameo(l)``: the piecewise-linear "hard" Ameo with breakpoints -3, -1, 1, 3::
+
+      x <= -3 : -1 + l * (x + 3)
+      x <= -1 : x + 2
+      x <=  1 : -x
+      x <=  3 : x - 2
+      else    : 1 + l * (x - 3)
+
+  ``ameo`` is ``leaky_ameo(0)``.
+* ``interpolated_ameo(f, l)``: ``f * leaky_ameo(l)(x) + (1 - f) * soft(x)`` where ``soft`` is the
+  smooth quartic-spline Ameo evaluated at ``u = x/2 - 1/2`` and rescaled by ``(y - 1/2) * 2``::
+
+      u <= -2   : l * (u + 2)
+      u <= -1.5 : 8 (u + 2)^4
+      u <= -0.5 : -8u^4 - 32u^3 - 48u^2 - 32u - 7
+      u <=  0.5 : 8u^4
+      u <=  1   : -8u^4 + 32u^3 - 48u^2 + 32u - 7
+      else      : l * (u - 1) + 1
+
+  ``f = 1`` gives the hard function, ``f = 0`` the fully smooth one.
+* ``tanh`` and ``linear`` (identity).
+
+Derivatives are the post's hand-written piecewise ones (the chain factors 1/2 and 2 of the soft
+part cancel). At a breakpoint the derivative takes the value of the piece on the left (``<=``).
+All functions compute in the dtype of their input (float64 in the simulator, float32 in tests of
+the trainer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("interpolated_ameo", "leaky_ameo", "ameo", "tanh", "linear")
+
+
+def _hard(x: np.ndarray, leak: float) -> np.ndarray:
+    one = np.ones_like(x)
+    return np.select(
+        [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
+        [-one + (x + 3.0) * leak, x + 2.0, -x, x - 2.0],
+        default=one + (x - 3.0) * leak,
+    )
+
+
+def _hard_grad(x: np.ndarray, leak: float) -> np.ndarray:
+    one = np.ones_like(x)
+    return np.select(
+        [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
+        [one * leak, one, -one, one],
+        default=one * leak,
+    )
+
+
+def _soft(x: np.ndarray, leak: float) -> np.ndarray:
+    u = x * 0.5 - 0.5
+    u2 = u * u
+    u3 = u2 * u
+    u4 = u2 * u2
+    p = u + 2.0
+    y = np.select(
+        [u <= -2.0, u <= -1.5, u <= -0.5, u <= 0.5, u <= 1.0],
+        [
+            leak * (u + 2.0),
+            8.0 * (p * p * p * p),
+            -8.0 * u4 - 32.0 * u3 - 48.0 * u2 - 32.0 * u - 7.0,
+            8.0 * u4,
+            -8.0 * u4 + 32.0 * u3 - 48.0 * u2 + 32.0 * u - 7.0,
+        ],
+        default=leak * (u - 1.0) + 1.0,
+    )
+    return (y - 0.5) * 2.0
+
+
+def _soft_grad(x: np.ndarray, leak: float) -> np.ndarray:
+    u = x * 0.5 - 0.5
+    u2 = u * u
+    u3 = u2 * u
+    p = u + 2.0
+    one = np.ones_like(x)
+    return np.select(
+        [(u <= -2.0) | (u >= 1.0), u <= -1.5, u <= -0.5, u <= 0.5],
+        [one * leak, 32.0 * (p * p * p), -32.0 * u3 - 96.0 * u2 - 96.0 * u - 32.0, 32.0 * u3],
+        default=-32.0 * u3 + 96.0 * u2 - 96.0 * u + 32.0,
+    )
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function with its parameters (a value type: hashable and comparable)."""
+
+    kind: str
+    factor: float = 0.5
+    leakyness: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown activation {self.kind!r}; expected one of {', '.join(KINDS)}")
+
+    @staticmethod
+    def interpolated_ameo(factor: float = 0.5, leakyness: float = 0.1) -> Activation:
+        return Activation("interpolated_ameo", float(factor), float(leakyness))
+
+    @staticmethod
+    def leaky_ameo(leakyness: float = 0.1) -> Activation:
+        return Activation("leaky_ameo", 1.0, float(leakyness))
+
+    @staticmethod
+    def ameo() -> Activation:
+        return Activation("ameo", 1.0, 0.0)
+
+    @staticmethod
+    def tanh() -> Activation:
+        return Activation("tanh", 0.0, 0.0)
+
+    @staticmethod
+    def linear() -> Activation:
+        return Activation("linear", 0.0, 0.0)
+
+    @staticmethod
+    def make(kind: str, factor: float | None = None, leakyness: float | None = None) -> Activation:
+        """Build from a kind name and optional parameters, with the seed post's defaults."""
+        if kind == "interpolated_ameo":
+            return Activation.interpolated_ameo(0.5 if factor is None else factor,
+                                                0.1 if leakyness is None else leakyness)
+        if kind == "leaky_ameo":
+            return Activation.leaky_ameo(0.1 if leakyness is None else leakyness)
+        if kind in ("ameo", "tanh", "linear"):
+            return getattr(Activation, kind)()
+        raise ValueError(f"unknown activation {kind!r}; expected one of {', '.join(KINDS)}")
+
+    def text(self) -> str:
+        """Canonical source text, e.g. ``interpolated_ameo(factor=0.5, leakyness=0.1)``."""
+        if self.kind == "interpolated_ameo":
+            return f"interpolated_ameo(factor={self.factor!r}, leakyness={self.leakyness!r})"
+        if self.kind == "leaky_ameo":
+            return f"leaky_ameo(leakyness={self.leakyness!r})"
+        return self.kind
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Apply the function elementwise."""
+        x = np.asarray(x)
+        if self.kind == "linear":
+            return x.copy()
+        if self.kind == "tanh":
+            return np.tanh(x)
+        if self.kind in ("ameo", "leaky_ameo"):
+            return _hard(x, self.leakyness)
+        f = self.factor
+        return _hard(x, self.leakyness) * f + (1.0 - f) * _soft(x, self.leakyness)
+
+    __call__ = forward
+
+    def derivative(self, x: np.ndarray) -> np.ndarray:
+        """The hand-written derivative (left-continuous at breakpoints)."""
+        x = np.asarray(x)
+        if self.kind == "linear":
+            return np.ones_like(x)
+        if self.kind == "tanh":
+            t = np.tanh(x)
+            return 1.0 - t * t
+        if self.kind in ("ameo", "leaky_ameo"):
+            return _hard_grad(x, self.leakyness)
+        f = self.factor
+        return _hard_grad(x, self.leakyness) * f + (1.0 - f) * _soft_grad(x, self.leakyness)
+
+    def breakpoints(self) -> tuple[float, ...]:
+        """Points where the piecewise definition switches (x coordinates)."""
+        if self.kind in ("ameo", "leaky_ameo"):
+            return (-3.0, -1.0, 1.0, 3.0)
+        if self.kind == "interpolated_ameo":
+            # soft part: u in {-2,-1.5,-0.5,0.5,1} <=> x = 2u + 1
+            return (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+        return ()
