@@ -1,9 +1,39 @@
-"""`bonsaic import` (placeholder until implemented)."""
+"""`bonsaic import`: bring networks made by other tools into the IR."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from bonsaic.cli.common import user_errors
+
+import_app = typer.Typer(name="import", help="Import a network made by another tool.", no_args_is_help=True,
+                         add_completion=False, rich_markup_mode=None)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this command to the app."""
+    """Add this command group to the app."""
+    app.add_typer(import_app, name="import")
+
+
+@import_app.command("rnnviz")
+@user_errors
+def rnnviz_command(
+    file: Annotated[Path, typer.Argument(help="rnn-viz JSON: a weight dump or a serialized graph.",
+                                         exists=True, dir_okay=False)],
+    spec: Annotated[Path, typer.Option("--spec", exists=True, dir_okay=False, help="The task the network implements (.bns); "
+                                       "gives the input/output names and is embedded in the model.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.ir).")],
+) -> None:
+    """Import an rnn-viz network (either JSON format) as MODEL.ir."""
+    from bonsaic.importers import load_rnnviz
+    from bonsaic.ir.text import save_ir
+    from bonsaic.spec import load_spec
+
+    graph = load_rnnviz(file, load_spec(spec))
+    save_ir(graph, output)
+    counts = graph.stats()
+    print(f"wrote {output}: {counts['states']} states, {counts['neurons']} neurons, "
+          f"{counts['edges']} edges")

@@ -1,9 +1,154 @@
-"""`bonsaic opt` (placeholder until implemented)."""
+"""`bonsaic opt`: run verified optimisation passes on a model and emit the result."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from bonsaic.cli.common import user_errors
+from bonsaic.diagnostics import BonsaicError
+
+if TYPE_CHECKING:
+    from bonsaic.ir.graph import Graph
+    from bonsaic.passes.base import PassStats, ProgressFn
+
+
+class Emit(StrEnum):
+    """Back ends ``--emit`` can select."""
+
+    ir = "ir"
+    dot = "dot"
+    py = "py"
+    bool = "bool"
+
+
+class RenderFormat(StrEnum):
+    """Picture formats ``--render`` can draw."""
+
+    svg = "svg"
+    png = "png"
 
 
 def register(app: typer.Typer) -> None:
     """Add this command to the app."""
+    app.command("opt")(opt_command)
+
+
+@user_errors
+def opt_command(
+    model: Annotated[Path, typer.Argument(help="The model to optimise (.ir, with its embedded spec).")],
+    pipeline: Annotated[str | None, typer.Option(
+        "-p", "--pipeline", help="Passes to run, e.g. 'clip{max=0.5},quantize,dce' "
+        "(default: clip,prune,quantize,reinit,fold,merge,dce; see `bonsaic passes`).")] = None,
+    emit: Annotated[Emit, typer.Option(help="Back end for the result.")] = Emit.ir,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write here (atomically) instead of stdout.")] = None,
+    render: Annotated[RenderFormat | None, typer.Option(
+        help="Draw the result with Graphviz and write the picture to -o (required) instead of code.")] = None,
+    dump_ir: Annotated[Path | None, typer.Option(
+        help="Write the IR before and after every pass: DIR/00-input.ir, DIR/01-clip.ir, ...")] = None,
+    print_after_all: Annotated[bool, typer.Option(help="Print the IR after every pass to stderr.")] = False,
+    stats: Annotated[bool, typer.Option(help="Print per-pass statistics and timing to stderr.")] = False,
+    spec: Annotated[Path | None, typer.Option(
+        help="Verify against this spec (.bns) instead of the model's own; it is embedded in the result.")] = None,
+    budget: Annotated[int, typer.Option(help="Most product states the verifier explores.")] = 200_000,
+    seed: Annotated[int, typer.Option(help="Seed of the verifier's random sequences.")] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
+) -> None:
+    """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code."""
+    from bonsaic.ir.text import load_ir
+    from bonsaic.passes.base import PassContext
+    from bonsaic.passes.pipeline import optimize, parse_pipeline
+    from bonsaic.passes.registry import DEFAULT_PIPELINE
+
+    if render is not None and output is None:
+        raise BonsaicError("--render needs -o/--output: where to write the picture")
+    passes = parse_pipeline(pipeline if pipeline is not None else DEFAULT_PIPELINE)
+    if not model.is_file():
+        raise BonsaicError(f"no such model file: {model}", filename=str(model))
+    graph = load_ir(model)
+    if spec is not None:
+        from bonsaic.spec import load_spec
+
+        task = load_spec(spec)
+        graph.spec_source, graph.spec_name = task.source, task.name
+    if not graph.spec_source:
+        raise BonsaicError("the model carries no embedded spec to verify the passes against",
+                           filename=str(model), hint="give one with --spec TASK.bns")
+    with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        ctx = PassContext(budget=budget, seed=seed, progress=progress)
+        result = optimize(graph, passes, ctx, dump_dir=dump_ir,
+                          print_to=sys.stderr if print_after_all else None)
+    if stats:
+        _print_stats(result.stats, result.verifier_calls)
+    if result.graph is not None:
+        _write_result(result.graph, emit, render, output)
+    if result.failure is not None:
+        print(f"error: {result.failure.describe()}", file=sys.stderr)
+        if result.graph is not None:
+            print("note: the output is the last graph that verified", file=sys.stderr)
+        raise typer.Exit(code=1)
+
+
+def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output: Path | None) -> None:
+    """Emit ``graph`` with the chosen back end (or draw it) to ``output`` or stdout."""
+    from bonsaic.backends import emit as emit_code
+    from bonsaic.fsutil import atomic_write_text
+
+    if render is not None:
+        from bonsaic.backends.dot import render as render_dot
+
+        assert output is not None
+        render_dot(emit_code("dot", graph), render.value, output)
+        return
+    code = emit_code(emit.value, graph)
+    if output is None:
+        sys.stdout.write(code)
+    else:
+        atomic_write_text(output, code)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressFn]:
+    """A ``progress(description, done, total)`` callback drawing a rich bar on stderr, or a no-op."""
+    if not enabled:
+        yield lambda description, done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(description: str, done: int, total: int) -> None:
+            if description not in tasks:
+                tasks[description] = bar.add_task(description, total=total)
+            bar.update(tasks[description], completed=done, total=total)
+
+        yield update
+
+
+def _print_stats(rows: list[PassStats], verifier_calls: int) -> None:
+    """The ``--stats`` table on stderr: sizes before→after (biases: nonzero ones), time, the pass's own
+    verifier calls and the verdict of the check after it; then the passes' notes, one per line."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"bonsaic opt: {verifier_calls} verifier calls in total")
+    for column in ("#", "pass", "neurons", "states", "edges", "biases", "time", "calls", "check"):
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        sizes = [f"{row.before[key]}→{row.after[key]}" for key in ("neurons", "states", "edges", "nonzero_biases")]
+        table.add_row(f"{row.index:02d}", row.spelling, *sizes, f"{row.seconds:.3f}s", str(row.verifier_calls),
+                      row.verify_mode)
+    console = Console(stderr=True, highlight=False)
+    console.print(table)
+    for row in rows:
+        for note in row.notes:
+            console.print(f"{row.index:02d} {row.spelling}: {note}", soft_wrap=True)

@@ -1,9 +1,96 @@
-"""`bonsaic train` (placeholder until implemented)."""
+"""`bonsaic train`: grow a bonsai network for a spec and write it as unpruned IR."""
 
 from __future__ import annotations
 
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from bonsaic.cli.common import user_errors
+
+EXIT_INTERRUPTED = 130
 
 
 def register(app: typer.Typer) -> None:
     """Add this command to the app."""
+    app.command("train")(train_command)
+
+
+class _CtrlC:
+    """First Ctrl-C: finish the current step, then stop cleanly. Second: the usual KeyboardInterrupt."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\ninterrupt: finishing the step, then saving (Ctrl-C again to abort)", file=sys.stderr)
+
+
+@user_errors
+def train_command(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The task spec (.bns).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the IR "
+                                                "(default: SPEC with the suffix .ir).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Training steps (overrides the spec).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the spec).")] = None,
+    restarts: Annotated[int | None, typer.Option(help="Independent networks trained together; the "
+                                                 "smallest solved one is kept.")] = None,
+    batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).")] = None,
+    device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
+                                               "(default: tinygrad's).")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
+) -> None:
+    """Train sparse RNNs on SPEC's task and write the best solved one as unpruned IR."""
+    from bonsaic.ir.text import save_ir
+    from bonsaic.spec import load_spec
+    from bonsaic.train.log import LossLog
+    from bonsaic.train.loop import Trainer
+    from bonsaic.train.progress import LiveProgress, QuietProgress
+    from bonsaic.train.restarts import choose, judge_restarts, restart_table
+    from bonsaic.train.settings import TrainSettings
+
+    spec = load_spec(spec_path)
+    settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
+                                       device=device)
+    output = output or spec_path.with_suffix(".ir")
+    checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
+    if resume is None:
+        log_path.unlink(missing_ok=True)
+    log = LossLog(log_path)
+    trainer = Trainer(spec, settings, log)
+    if resume is not None:
+        trainer.resume(resume)
+    ctrl_c = _CtrlC()
+    previous_handler = signal.signal(signal.SIGINT, ctrl_c)
+    display = QuietProgress() if quiet else LiveProgress(settings.steps, trainer.step)
+    try:
+        with display:
+            reason = trainer.run(stop=lambda: ctrl_c.requested, on_step=display.on_step,
+                                 on_eval=display.on_eval)
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        trainer.close()
+        log.close()
+    trainer.save(checkpoint)
+    results = judge_restarts(trainer, spec)
+    print(restart_table(results), file=sys.stderr)
+    best = choose(results)
+    print(f"stopped after step {trainer.step} ({reason}); checkpoint {checkpoint}, loss log {log_path}",
+          file=sys.stderr)
+    if best is not None and best.graph is not None:
+        save_ir(best.graph, output)
+        print(f"wrote {output} (restart {best.index}, solved network of step {best.best_step})")
+    else:
+        print(f"no restart solved the task (verified) in {trainer.step} steps; continue with "
+              f"--resume {checkpoint} --steps N, or try more --restarts", file=sys.stderr)
+    if reason == "interrupted":
+        raise typer.Exit(code=EXIT_INTERRUPTED)
+    if best is None:
+        raise typer.Exit(code=1)

@@ -42,9 +42,18 @@ import numpy as np
 KINDS = ("interpolated_ameo", "leaky_ameo", "ameo", "tanh", "linear")
 
 
+def _first_true(conditions: list[np.ndarray], choices: list[np.ndarray], default: np.ndarray) -> np.ndarray:
+    """``np.select`` (the first true condition wins) as nested ``np.where``: the same values, but
+    several times cheaper on the small arrays the simulator's exploration steps work on."""
+    out = default
+    for condition, choice in zip(reversed(conditions), reversed(choices), strict=True):
+        out = np.where(condition, choice, out)
+    return out
+
+
 def _hard(x: np.ndarray, leak: float) -> np.ndarray:
     one = np.ones_like(x)
-    return np.select(
+    return _first_true(
         [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
         [-one + (x + 3.0) * leak, x + 2.0, -x, x - 2.0],
         default=one + (x - 3.0) * leak,
@@ -53,7 +62,7 @@ def _hard(x: np.ndarray, leak: float) -> np.ndarray:
 
 def _hard_grad(x: np.ndarray, leak: float) -> np.ndarray:
     one = np.ones_like(x)
-    return np.select(
+    return _first_true(
         [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
         [one * leak, one, -one, one],
         default=one * leak,
@@ -66,7 +75,7 @@ def _soft(x: np.ndarray, leak: float) -> np.ndarray:
     u3 = u2 * u
     u4 = u2 * u2
     p = u + 2.0
-    y = np.select(
+    y = _first_true(
         [u <= -2.0, u <= -1.5, u <= -0.5, u <= 0.5, u <= 1.0],
         [
             leak * (u + 2.0),
@@ -86,7 +95,7 @@ def _soft_grad(x: np.ndarray, leak: float) -> np.ndarray:
     u3 = u2 * u
     p = u + 2.0
     one = np.ones_like(x)
-    return np.select(
+    return _first_true(
         [(u <= -2.0) | (u >= 1.0), u <= -1.5, u <= -0.5, u <= 0.5],
         [one * leak, 32.0 * (p * p * p), -32.0 * u3 - 96.0 * u2 - 96.0 * u - 32.0, 32.0 * u3],
         default=-32.0 * u3 + 96.0 * u2 - 96.0 * u + 32.0,

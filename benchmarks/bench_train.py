@@ -1,0 +1,184 @@
+"""Training throughput of bonsaic's tinygrad trainer against PyTorch eager, and time to the first step.
+
+Run from the repository root: ``.venv/bin/python benchmarks/bench_train.py [--quick]``. Prints a
+markdown section; every number in it is measured in that run, on that machine.
+
+* Throughput: steps/s and sequences/s of one training step (forward, backward, Adam) on fixed
+  data, for the 1-cell net of ``examples/delay1.bns`` (4 outputs, 2 states) and the 2-cell net of
+  ``examples/gate_switcher.bns`` (16/10 each), length 20, batch 64/256/1024; the PyTorch rows run
+  the same model (``benchmarks/torch_reference.py``) on the same data in the same process.
+* Time to the first step: a fresh process from start-up to the end of the first training step,
+  with an empty tinygrad cache (cold) and again with the cache it left (warm).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
+LENGTH = 20
+FIRST_STEP_CHILD = """
+import sys, time
+from bonsaic.spec import load_spec
+from bonsaic.train.loop import Trainer
+from bonsaic.train.settings import TrainSettings
+spec = load_spec(sys.argv[1])
+trainer = Trainer(spec, TrainSettings.from_spec(spec, batch=int(sys.argv[2]), length=20, restarts=1))
+trainer.run(until=1)
+print(time.time())
+trainer.close()
+"""
+
+
+def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
+    from bonsaic.spec import load_spec
+    from bonsaic.train.loop import Trainer
+    from bonsaic.train.settings import TrainSettings
+
+    spec = load_spec(ROOT / "examples" / example)
+    settings = TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=())
+    return Trainer(spec, settings)
+
+
+def _rate(step, seconds: float) -> float:  # noqa: ANN001 - a zero-argument callable
+    """Steps per second of ``step()`` over about ``seconds`` (after two warm-up calls)."""
+    step()
+    step()
+    count, start = 0, time.perf_counter()
+    while count < 3 or time.perf_counter() - start < seconds:
+        step()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def throughput(example: str, batch: int, seconds: float, restarts: int = 1) -> tuple[float, float | None]:
+    """(tinygrad steps/s, torch eager steps/s or None if torch is missing) on the same data."""
+    from tinygrad import Tensor
+
+    trainer = _trainer(example, batch, restarts)
+    x, y = trainer._batch(0)
+    tx, ty = Tensor(x), Tensor(y)
+    tiny = _rate(lambda: trainer._jit_step(tx, ty)[0].numpy(), seconds)
+    try:
+        import torch
+
+        from benchmarks.torch_reference import TorchStep
+    except ImportError:
+        return tiny, None
+    torch_step = TorchStep(trainer.shape, trainer.params_numpy(), trainer.settings.regularizer,
+                           trainer.settings.lr)
+    px, py = torch.tensor(x), torch.tensor(y)
+    trainer.close()
+    return tiny, _rate(lambda: torch_step(px, py), seconds)
+
+
+def derivative_variant(autograd: bool, seconds: float) -> tuple[float, float, float]:
+    """(seconds for the first two steps, steps/s, max |gradient - hand-written gradient| on a grid)
+    with the activation's gradient either hand-written or left to autograd."""
+    from tinygrad import Tensor
+
+    from bonsaic.ir.activations import Activation
+    from bonsaic.train import activation
+
+    hand_apply = activation.apply
+    if autograd:
+        activation.apply = activation.forward
+    try:
+        act = Activation.interpolated_ameo(0.5, 0.1)
+        grid = Tensor(np.linspace(-6, 6, 20001, dtype=np.float32))
+        activation.apply(act, grid).sum().backward()
+        diff = float(np.abs(grid.grad.numpy() - act.derivative(grid.numpy())).max())
+        start = time.perf_counter()
+        trainer = _trainer("delay1.bns", 256)
+        x, y = trainer._batch(0)
+        tx, ty = Tensor(x), Tensor(y)
+        trainer._jit_step(tx, ty)[0].numpy()
+        trainer._jit_step(tx, ty)[0].numpy()
+        first = time.perf_counter() - start
+        rate = _rate(lambda: trainer._jit_step(tx, ty)[0].numpy(), seconds)
+        trainer.close()
+    finally:
+        activation.apply = hand_apply
+    return first, rate, diff
+
+
+def _in_fresh_process(*args: str) -> list[float]:
+    """Run this file with ``args`` in a new process (no kernels compiled yet) and read its numbers."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True,
+                          check=True)
+    return [float(v) for v in done.stdout.split()]
+
+
+def first_step_seconds(example: str, batch: int, cache_db: str) -> float:
+    """Wall time from spawning a fresh process to the end of its first training step."""
+    env = {**os.environ, "CACHEDB": cache_db, "PYTHONPATH": str(ROOT)}
+    start = time.time()
+    done = subprocess.run([sys.executable, "-c", FIRST_STEP_CHILD, str(ROOT / "examples" / example),
+                           str(batch)], env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1]) - start
+
+
+def main(quick: bool = False) -> str:
+    """Measure and return the markdown section (``quick``: batch 256 only, shorter timings)."""
+    sys.path.insert(0, str(ROOT))
+    batches = [256] if quick else [64, 256, 1024]
+    seconds = 2.0 if quick else 3.0
+    lines = ["## Training throughput (tinygrad vs PyTorch eager, CPU)", "",
+             f"`{sys.executable} benchmarks/bench_train.py{' --quick' if quick else ''}`, length {LENGTH}, "
+             f"{os.cpu_count()} CPU cores, tinygrad device {_device()}.", "",
+             "| net | batch | tinygrad steps/s | tinygrad seq/s | torch eager steps/s | torch seq/s |",
+             "|---|---|---|---|---|---|"]
+    missing_torch = False
+    for name, example in CONFIGS.items():
+        for batch in batches:
+            tiny, torch_rate = throughput(example, batch, seconds)
+            missing_torch |= torch_rate is None
+            torch_cells = ("-", "-") if torch_rate is None else (f"{torch_rate:.1f}", f"{torch_rate * batch:.0f}")
+            lines.append(f"| {name} | {batch} | {tiny:.1f} | {tiny * batch:.0f} | {torch_cells[0]} | {torch_cells[1]} |")
+    if missing_torch:
+        lines += ["", "torch is not installed (`pip install torch==2.13.0`): its columns are empty."]
+    if not quick:
+        lines += ["", "### Restarts as one batched model (1 cell 4/2, batch 256)", "",
+                  "| restarts | tinygrad steps/s | networks × steps/s |", "|---|---|---|"]
+        for restarts in (8,):  # restarts = 1 is the batch-256 row above
+            tiny, _ = throughput("delay1.bns", 256, seconds, restarts)
+            lines.append(f"| {restarts} | {tiny:.1f} | {tiny * restarts:.1f} |")
+    if not quick:
+        lines += ["", "### Hand-written derivative vs autograd through the where-chain (1 cell, batch 256)", "",
+                  "| derivative | first two steps (s) | steps/s | max abs. gradient difference |",
+                  "|---|---|---|---|"]
+        for variant in ("hand-written (detach identity)", "autograd"):
+            first, rate, diff = _in_fresh_process("--variant", "autograd" if "auto" in variant else "hand",
+                                                  str(seconds))
+            lines.append(f"| {variant} | {first:.1f} | {rate:.1f} | {diff:.2e} |")
+    lines += ["", "### Time to the first training step (fresh process, batch 256)", "",
+              "| net | cold cache (s) | warm cache (s) |", "|---|---|---|"]
+    for name, example in list(CONFIGS.items())[: 1 if quick else 2]:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = str(Path(tmp) / "cache.db")
+            cold = first_step_seconds(example, 256, db)
+            warm = first_step_seconds(example, 256, db)
+        lines.append(f"| {name} | {cold:.1f} | {warm:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _device() -> str:
+    from tinygrad import Device
+
+    return str(Device.DEFAULT)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--variant"]:
+        print(*derivative_variant(sys.argv[2] == "autograd", float(sys.argv[3])))
+    else:
+        print(main(quick="--quick" in sys.argv))

@@ -1,0 +1,24 @@
+"""Code generators: each reads an (optimised) graph and returns text; none of them changes it.
+
+``BACKENDS`` maps a target name to its module; every module has ``emit(graph) -> str``:
+
+* ``ir``: the textual IR (``print_ir``);
+* ``dot``: Graphviz source in the seed post's visual language (``dot.render`` draws it);
+* ``py``: a standalone Python module, numerically identical to the simulator;
+* ``bool``: the decompiler: boolean logic and small case tables, when exploration closes.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bonsaic.backends import bool as bool_backend
+from bonsaic.backends import dot, ir, py
+from bonsaic.ir.graph import Graph
+
+BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend}
+
+
+def emit(name: str, graph: Graph) -> str:
+    """Run back end ``name`` on ``graph`` (KeyError for an unknown name)."""
+    return BACKENDS[name].emit(graph)

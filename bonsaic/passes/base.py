@@ -1,0 +1,115 @@
+"""What a pass is, what it may use while it runs, and what is recorded about it.
+
+A pass is a small frozen dataclass: a ``name`` (its spelling in ``-p``), a docstring (shown by
+``bonsaic passes``), its options as dataclass fields (so ``clip{max=0.5}`` can be parsed onto it)
+and one method, ``run(graph, ctx) -> Graph``, that returns a *new* graph.
+
+Passes never call the verifier directly: they ask the :class:`PassContext`. That keeps the count of
+verifier calls in one place (``--stats`` and the benchmark report it) and lets tests hand a pass a
+cheap oracle instead of the real verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, ClassVar
+
+from bonsaic.ir.graph import Graph
+
+if TYPE_CHECKING:
+    from bonsaic.verify import Exploration, Verifier, VerifyResult
+
+ProgressFn = Callable[[str, int, int], None]
+"""``progress(description, done, total)``: how long passes report how far they are."""
+
+
+def _no_progress(description: str, done: int, total: int) -> None:
+    """The default: say nothing (tests, pipes, ``--quiet``)."""
+
+
+@dataclass
+class PassContext:
+    """The services a pass may use, each counted: an equivalence check and the reachable-set explorer.
+
+    Both are judged against the spec embedded in the graph, through one cached
+    :class:`bonsaic.verify.Verifier` (the spec's transition table is built once, not once per
+    candidate). Tests may pass ``verifier`` / ``explorer`` functions instead.
+    """
+
+    budget: int = 200_000
+    seed: int = 0
+    progress: ProgressFn = _no_progress
+    verifier: Callable[[Graph], VerifyResult] | None = None
+    explorer: Callable[[Graph], Exploration] | None = None
+    verifier_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+    _cached: tuple[tuple, Verifier] | None = field(default=None, repr=False)
+
+    def note(self, message: str) -> None:
+        """Record a remark for ``--stats`` (e.g. why a pass did nothing)."""
+        self.notes.append(message)
+
+    def verify(self, graph: Graph) -> VerifyResult:
+        """Verify ``graph`` against its embedded spec (one counted verifier call)."""
+        self.verifier_calls += 1
+        if self.verifier is not None:
+            return self.verifier(graph)
+        return self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+
+    def equivalent(self, graph: Graph) -> bool:
+        """Whether ``graph`` still implements its spec: the oracle every search in a pass uses."""
+        return bool(self.verify(graph).ok)
+
+    def explore(self, graph: Graph) -> Exploration:
+        """The reachable (spec state, graph state) steps of ``graph`` with every node's value."""
+        self.verifier_calls += 1
+        if self.explorer is not None:
+            return self.explorer(graph)
+        return self._spec_verifier(graph).explore(graph, self.budget)
+
+    def _spec_verifier(self, graph: Graph) -> Verifier:
+        """The cached verifier for ``graph``'s embedded spec and interface."""
+        from bonsaic.verify import Verifier
+
+        key = (graph.spec_source, tuple(graph.inputs), tuple(out.name for out in graph.outputs))
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, Verifier.for_graph(graph))
+        return self._cached[1]
+
+
+@dataclass(frozen=True)
+class Pass:
+    """Base class of every pass; subclasses are frozen dataclasses whose fields are their options."""
+
+    name: ClassVar[str] = ""
+
+    def run(self, graph: Graph, ctx: PassContext) -> Graph:
+        """Return a rewritten copy of ``graph`` that still implements its spec."""
+        raise NotImplementedError(f"pass {type(self).__name__} does not implement run()")
+
+    def spelling(self) -> str:
+        """The pipeline text that recreates this pass, e.g. ``clip{max=0.5}`` (defaults left out)."""
+        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                   if getattr(self, f.name) != f.default]
+        return f"{self.name}{{{','.join(changed)}}}" if changed else self.name
+
+
+@dataclass
+class PassStats:
+    """One row of ``--stats``: the graph's size before and after a pass, its time and verifier calls."""
+
+    index: int
+    spelling: str
+    before: dict[str, int]
+    after: dict[str, int]
+    seconds: float
+    verifier_calls: int
+    verify_mode: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def size_counts(graph: Graph) -> dict[str, int]:
+    """The counts passes are judged on: neurons, states, edges, nonzero biases."""
+    stats = graph.stats()
+    return {key: stats[key] for key in ("neurons", "states", "edges", "nonzero_biases")}

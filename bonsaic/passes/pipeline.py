@@ -1,0 +1,223 @@
+"""Pipelines: parse ``clip{max=0.5},quantize,dce``, run the passes, and check between every two.
+
+As in xdsl-opt, the pipeline is data (a list of pass objects) plus ONE callback run between passes;
+that callback, :class:`Instrumentation`, is where verification, ``--dump-ir``, ``--print-after-all``
+and timing live, so passes stay free of all of them. The callback also sees the input graph
+(event 0), which is verified first: a graph that does not implement its spec cannot be optimised.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TextIO
+
+from bonsaic.diagnostics import BonsaicError
+from bonsaic.fsutil import atomic_write_text
+from bonsaic.ir.graph import Graph
+from bonsaic.passes.base import Pass, PassContext, PassStats, size_counts
+from bonsaic.passes.registry import PASSES
+
+if typing.TYPE_CHECKING:
+    from bonsaic.verify import VerifyResult
+
+
+class PipelineError(BonsaicError):
+    """A malformed ``-p`` pipeline string (reported with the column of the offending text)."""
+
+
+_ITEM = re.compile(r"\s*(?P<name>[A-Za-z_][\w-]*)\s*(?:\{(?P<options>[^{}]*)\})?\s*(?P<comma>,)?")
+_OPTION = re.compile(r"\s*(?P<key>[A-Za-z_]\w*)\s*=\s*(?P<value>[^,=\s]+)\s*$")
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def parse_pipeline(text: str) -> list[Pass]:
+    """The passes named by ``text``: comma-separated names, each with optional ``{key=value,...}``."""
+    passes: list[Pass] = []
+    pos = 0
+    while pos < len(text) or not passes:
+        match = _ITEM.match(text, pos)
+        if match is None:
+            raise _error(text, pos, "expected a pass name, optionally followed by {key=value,...}")
+        passes.append(_build(text, match))
+        pos = match.end()
+        if match.group("comma") is None and text.startswith("{", pos):
+            raise _error(text, pos, "unclosed '{' (options cannot contain braces)")
+        if match.group("comma") is None and pos < len(text):
+            raise _error(text, pos, "expected ',' between passes")
+        if match.group("comma") is not None and pos == len(text):
+            raise _error(text, pos, "expected a pass name after ','")
+    return passes
+
+
+def _build(text: str, match: re.Match[str]) -> Pass:
+    name = match.group("name")
+    if name not in PASSES:
+        raise _error(text, match.start("name"), f"unknown pass {name!r}",
+                     hint=f"available passes: {', '.join(PASSES)} (see `bonsaic passes`)")
+    cls = PASSES[name]
+    options = match.group("options")
+    values: dict[str, object] = {}
+    if options is not None and options.strip():
+        offset = match.start("options")
+        for part in options.split(","):
+            values.update(_option(text, offset, part, cls))
+            offset += len(part) + 1
+    return cls(**values)
+
+
+def _option(text: str, offset: int, part: str, cls: type[Pass]) -> dict[str, object]:
+    match = _OPTION.match(part)
+    if match is None:
+        raise _error(text, offset, f"expected key=value in the options of {cls.name!r}")
+    key, raw = match.group("key"), match.group("value")
+    types = typing.get_type_hints(cls)
+    known = [f.name for f in fields(cls)]
+    if key not in known:
+        raise _error(text, offset + match.start("key"), f"pass {cls.name!r} has no option {key!r}",
+                     hint=f"its options: {', '.join(known) or 'none'}")
+    try:
+        return {key: _convert(raw, types[key])}
+    except ValueError:
+        raise _error(text, offset + match.start("value"),
+                     f"option {key!r} of {cls.name!r} expects {types[key].__name__}, got {raw!r}") from None
+
+
+def _convert(raw: str, kind: type) -> object:
+    if kind is bool:
+        if raw.lower() not in _TRUE | _FALSE:
+            raise ValueError(raw)
+        return raw.lower() in _TRUE
+    return kind(raw)
+
+
+def _error(text: str, offset: int, message: str, hint: str | None = None) -> PipelineError:
+    return PipelineError.at(message, text, "<pipeline>", 1, offset + 1, hint)  # type: ignore[return-value]
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PassEvent:
+    """What the between-pass callback is told: the graph after pass ``index`` (0: the input)."""
+
+    index: int
+    pass_: Pass | None
+    graph: Graph
+    before: Graph | None
+    seconds: float
+    verifier_calls: int
+    notes: list[str]
+
+    @property
+    def label(self) -> str:
+        """``input`` or the pass's name: the dump file is ``{index:02d}-{label}.ir``."""
+        return "input" if self.pass_ is None else self.pass_.name
+
+    @property
+    def spelling(self) -> str:
+        """``input`` or the pass with its options, for headers and ``--stats``."""
+        return "input" if self.pass_ is None else self.pass_.spelling()
+
+
+BetweenPasses = Callable[[PassEvent], None]
+
+
+def run_passes(graph: Graph, passes: list[Pass], ctx: PassContext, between: BetweenPasses) -> Graph:
+    """Run ``passes`` in order, calling ``between`` on the input and after every pass."""
+    between(PassEvent(0, None, graph, None, 0.0, 0, []))
+    for index, pass_ in enumerate(passes, start=1):
+        calls, ctx.notes = ctx.verifier_calls, []
+        start = time.perf_counter()
+        result = pass_.run(graph, ctx)
+        between(PassEvent(index, pass_, result, graph, time.perf_counter() - start,
+                          ctx.verifier_calls - calls, ctx.notes))
+        graph = result
+    return graph
+
+
+class VerificationFailed(Exception):
+    """A pass produced a graph that fails verification (or the input graph already fails)."""
+
+    def __init__(self, event: PassEvent, result: VerifyResult) -> None:
+        self.event = event
+        self.result = result
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """Which step failed and on what input sequence."""
+        what = ("the input graph does not implement its spec" if self.event.pass_ is None else
+                f"pass {self.event.index} ({self.event.spelling}) produced a graph that fails "
+                "verification -- a bug in the pass")
+        cex = self.result.counterexample
+        if cex is None:
+            return what
+        from bonsaic.verify.report import counterexample_table
+
+        graph = self.event.graph
+        return f"{what}\n{counterexample_table(cex, graph.inputs, [o.name for o in graph.outputs])}"
+
+
+@dataclass
+class Instrumentation:
+    """The between-pass callback: verify, dump, print and time each graph, like xdsl-opt's.
+
+    ``last_good`` is the newest graph that verified; on failure it raises :class:`VerificationFailed`.
+    A pass that changed nothing is not verified again: its graph equals the last good one.
+    """
+
+    ctx: PassContext
+    dump_dir: Path | None = None
+    print_to: TextIO | None = None
+    stats: list[PassStats] = field(default_factory=list)
+    last_good: Graph | None = None
+    _last_result: VerifyResult | None = None
+
+    def __call__(self, event: PassEvent) -> None:
+        from bonsaic.ir.text import print_ir
+
+        unchanged = self._last_result is not None and event.graph == self.last_good
+        result = self._last_result if unchanged else self.ctx.verify(event.graph)
+        assert result is not None
+        text = print_ir(event.graph)
+        if self.dump_dir is not None:
+            suffix = "" if result.ok else ".failed"
+            atomic_write_text(self.dump_dir / f"{event.index:02d}-{event.label}{suffix}.ir", text)
+        if self.print_to is not None:
+            print(f"# ----- IR after {event.index:02d} {event.spelling} -----\n{text}", file=self.print_to)
+        before = size_counts(event.before if event.before is not None else event.graph)
+        self.stats.append(PassStats(event.index, event.spelling, before, size_counts(event.graph),
+                                    event.seconds, event.verifier_calls, result.mode, event.notes))
+        if not result.ok:
+            raise VerificationFailed(event, result)
+        self.last_good, self._last_result = event.graph, result
+
+
+@dataclass
+class OptResult:
+    """The outcome of :func:`optimize`: the last graph that verified (None if not even the input
+    did), per-pass statistics, and the failure that stopped the pipeline, if any."""
+
+    graph: Graph | None
+    stats: list[PassStats]
+    failure: VerificationFailed | None
+    verifier_calls: int
+
+
+def optimize(graph: Graph, passes: list[Pass], ctx: PassContext | None = None, *,
+             dump_dir: Path | None = None, print_to: TextIO | None = None) -> OptResult:
+    """Run a verified pipeline; a failing verification stops it and keeps the last good graph."""
+    ctx = ctx or PassContext()
+    instrument = Instrumentation(ctx, dump_dir, print_to)
+    try:
+        final = run_passes(graph, passes, ctx, instrument)
+        failure = None
+    except VerificationFailed as err:
+        final, failure = instrument.last_good, err
+    return OptResult(final, instrument.stats, failure, ctx.verifier_calls)
+

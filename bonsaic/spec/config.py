@@ -1,0 +1,242 @@
+"""The ``model`` and ``train`` sections: typed settings with the seed post's defaults.
+
+Both sections are optional and every setting has a default, so a spec that only describes the
+task is complete. The grammar accepts any ``name = value`` / ``name(...)``; this module decides
+what is meaningful and says so (with a "did you mean" hint) when it is not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field, replace
+
+from bonsaic.ir.activations import KINDS, Activation
+from bonsaic.spec import nodes as n
+from bonsaic.spec.errors import Source
+
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "normal", "uniform", "zeros")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULE_TARGETS = ("lr", "reg")
+
+
+@dataclass(frozen=True)
+class CellConfig:
+    """One recurrent cell: its output width, its state size, activation and weight initializer."""
+
+    outputs: int = 8
+    states: int = 4
+    activation: Activation = field(default_factory=Activation.interpolated_ameo)
+    initializer: str = "glorot_uniform"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The stacked cells and the activation of the dense output layer."""
+
+    cells: list[CellConfig] = field(default_factory=lambda: [CellConfig()])
+    dense_activation: Activation = field(default_factory=Activation.interpolated_ameo)
+
+
+@dataclass(frozen=True)
+class RegularizerConfig:
+    """The post's sparse regularizer: ``intensity * tanh-cutoff(threshold, steepness) + l1 * |w|``."""
+
+    intensity: float = 0.05
+    threshold: float = 0.025
+    steepness: float = 10.0
+    l1: float = 0.001
+    biases: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    """At training step ``step``, multiply the learning rate (``lr``) or regularizer (``reg``)."""
+
+    step: int
+    target: str
+    factor: float
+
+
+def _default_schedule() -> list[ScheduleEvent]:
+    return [ScheduleEvent(500, "reg", 0.8), ScheduleEvent(1000, "reg", 0.6), ScheduleEvent(2500, "lr", 0.5)]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: optimizer, data shape, length of the run, schedule, seed and restarts.
+
+    ``patience`` is the number of steps without a new best loss after which a run gives up and
+    the next restart begins; 0 means never give up early.
+    """
+
+    regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
+    optimizer: str = "adam"
+    lr: float = 0.01
+    batch: int = 1024
+    length: int = 20
+    steps: int = 5000
+    schedule: list[ScheduleEvent] = field(default_factory=_default_schedule)
+    seed: int = 0
+    restarts: int = 1
+    patience: int = 0
+
+
+class _Reader:
+    """Turns setting values into Python values of an expected type, raising located errors."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def fail(self, message: str, pos: n.Pos, hint: str | None = None) -> Exception:
+        return self.source.error(message, pos, hint)
+
+    def once(self, seen: set[str], key: str, pos: n.Pos) -> None:
+        """Reject a setting given twice in one section (the second would silently win)."""
+        if key in seen:
+            raise self.fail(f"`{key}` is set twice", pos)
+        seen.add(key)
+
+    def unknown(self, what: str, key: str, known: tuple[str, ...], pos: n.Pos) -> Exception:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"known {what}s: {', '.join(known)}"
+        return self.fail(f"unknown {what} `{key}`", pos, hint)
+
+    def number(self, value: n.Value, key: str, *, integer: bool = False, positive: bool = False,
+               at_least: float | None = None) -> float | int:
+        if value.kind != "number" or (integer and not isinstance(value.data, int)):
+            kind = "an integer" if integer else "a number"
+            raise self.fail(f"`{key}` must be {kind}", value.pos)
+        if not math.isfinite(value.data):
+            raise self.fail(f"`{key}` must be finite", value.pos)
+        if positive and value.data <= 0:
+            raise self.fail(f"`{key}` must be positive, got {value.data}", value.pos)
+        if at_least is not None and value.data < at_least:
+            raise self.fail(f"`{key}` must be at least {at_least:g}, got {value.data}", value.pos)
+        return int(value.data) if integer else float(value.data)
+
+    def boolean(self, value: n.Value, key: str) -> bool:
+        if value.kind != "bool":
+            raise self.fail(f"`{key}` must be `true` or `false`", value.pos)
+        return bool(value.data)
+
+    def choice(self, value: n.Value, key: str, choices: tuple[str, ...]) -> str:
+        if value.kind != "name":
+            raise self.fail(f"`{key}` must be one of {', '.join(choices)}", value.pos)
+        if value.data not in choices:
+            raise self.unknown(key, str(value.data), choices, value.pos)
+        return str(value.data)
+
+    def activation(self, value: n.Value, key: str) -> Activation:
+        if value.kind not in ("name", "call"):
+            raise self.fail(f"`{key}` must be an activation such as interpolated_ameo(0.5, 0.1)", value.pos)
+        kind = str(value.data)
+        if kind not in KINDS:
+            raise self.unknown("activation", kind, KINDS, value.pos)
+        params = {"interpolated_ameo": ("factor", "leakyness"), "leaky_ameo": ("leakyness",)}.get(kind, ())
+        got = self.arguments(value, params)
+        numbers = {k: float(self.number(v, k)) for k, v in got.items()}
+        return Activation.make(kind, **numbers)
+
+    def arguments(self, call: n.Value, params: tuple[str, ...]) -> dict[str, n.Value]:
+        """Match positional and keyword arguments of ``call`` against ``params``."""
+        got: dict[str, n.Value] = {}
+        for index, arg in enumerate(call.args):
+            key = arg.key
+            if key is None:
+                if index >= len(params):
+                    raise self.fail(f"`{call.data}` takes at most {len(params)} argument(s)", arg.pos)
+                key = params[index]
+            elif key not in params:
+                raise self.unknown(f"argument of {call.data}", key, params or ("(none)",), arg.pos)
+            if key in got:
+                raise self.fail(f"argument `{key}` given twice", arg.pos)
+            got[key] = arg.value
+        return got
+
+
+def build_model(section: n.Section | None, source: Source) -> ModelConfig:
+    """The ``model`` section after defaults (one default cell when no ``cell(...)`` is given)."""
+    if section is None:
+        return ModelConfig()
+    read = _Reader(source)
+    cells: list[CellConfig] = []
+    config = ModelConfig()
+    seen: set[str] = set()
+    for s in section.settings:
+        if s.kind == "call" and s.value.data == "cell":
+            cells.append(_cell(s.value, read))
+        elif s.kind == "assign" and s.key == "dense_activation":
+            read.once(seen, s.key, s.pos)
+            config = replace(config, dense_activation=read.activation(s.value, "dense_activation"))
+        else:
+            key = str(s.value.data) if s.kind == "call" else str(s.key)
+            raise read.unknown("model setting", key, ("cell", "dense_activation"), s.pos)
+    return replace(config, cells=cells) if cells else config
+
+
+def _cell(call: n.Value, read: _Reader) -> CellConfig:
+    got = read.arguments(call, ("outputs", "states", "activation", "initializer"))
+    cell = CellConfig()
+    if "outputs" in got:
+        cell = replace(cell, outputs=int(read.number(got["outputs"], "outputs", integer=True, positive=True)))
+    if "states" in got:
+        cell = replace(cell, states=int(read.number(got["states"], "states", integer=True, positive=True)))
+    if "activation" in got:
+        cell = replace(cell, activation=read.activation(got["activation"], "activation"))
+    if "initializer" in got:
+        cell = replace(cell, initializer=read.choice(got["initializer"], "initializer", INITIALIZERS))
+    return cell
+
+
+_TRAIN_NUMBERS: dict[str, dict] = {
+    "lr": {"positive": True},
+    "batch": {"integer": True, "positive": True},
+    "length": {"integer": True, "positive": True},
+    "steps": {"integer": True, "at_least": 0},
+    "seed": {"integer": True, "at_least": 0},
+    "restarts": {"integer": True, "positive": True},
+    "patience": {"integer": True, "at_least": 0},
+}
+_REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
+_TRAIN_KEYS = (*_TRAIN_NUMBERS, "optimizer", "regularizer")
+
+
+def build_train(section: n.Section | None, source: Source) -> TrainConfig:
+    """The ``train`` section after defaults; any ``at`` line replaces the default schedule."""
+    if section is None:
+        return TrainConfig()
+    read = _Reader(source)
+    config = TrainConfig()
+    schedule: list[ScheduleEvent] = []
+    seen: set[str] = set()
+    for s in section.settings:
+        if s.kind != "schedule":
+            read.once(seen, str(s.value.data) if s.kind == "call" else str(s.key), s.pos)
+        if s.kind == "schedule":
+            if s.key not in SCHEDULE_TARGETS:
+                raise read.unknown("schedule target", str(s.key), SCHEDULE_TARGETS, s.pos)
+            factor = float(read.number(s.value, f"{s.key} factor", positive=True))
+            schedule.append(ScheduleEvent(s.at_step, str(s.key), factor))
+        elif s.kind == "call" and s.value.data == "regularizer":
+            config = replace(config, regularizer=_regularizer(s.value, read))
+        elif s.kind == "assign" and s.key in _TRAIN_NUMBERS:
+            config = replace(config, **{s.key: read.number(s.value, s.key, **_TRAIN_NUMBERS[s.key])})
+        elif s.kind == "assign" and s.key == "optimizer":
+            config = replace(config, optimizer=read.choice(s.value, "optimizer", OPTIMIZERS))
+        else:
+            key = str(s.value.data) if s.kind == "call" else str(s.key)
+            raise read.unknown("train setting", key, _TRAIN_KEYS, s.pos)
+    if schedule:
+        config = replace(config, schedule=sorted(schedule, key=lambda e: e.step))
+    return config
+
+
+def _regularizer(call: n.Value, read: _Reader) -> RegularizerConfig:
+    got = read.arguments(call, (*_REGULARIZER_NUMBERS, "biases"))
+    values: dict[str, float | bool] = {
+        k: float(read.number(v, k, at_least=0)) for k, v in got.items() if k != "biases"
+    }
+    if "biases" in got:
+        values["biases"] = read.boolean(got["biases"], "biases")
+    return RegularizerConfig(**values)

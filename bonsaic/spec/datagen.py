@@ -1,0 +1,112 @@
+"""Batch training data from a spec, vectorised over the batch (no Python loop per sequence).
+
+Two strategies, same distribution: each step draws input vector ``v`` in state ``s`` with
+probability ``P(v) * allowed(s, v) / sum_w P(w) * allowed(s, w)`` where ``P`` is the product of
+the per-bit input probabilities.
+
+* Tables (the usual case): with the reachable transition tables, a timestep is one inverse-CDF
+  draw per sequence plus three gathers.
+* Lanes (huge state spaces): run the step evaluator on the whole batch each timestep and draw
+  inputs by rejection sampling against the constraint, finishing stubborn lanes exactly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bonsaic.spec.limits import MAX_ENUMERATED_INPUTS
+
+if TYPE_CHECKING:
+    from bonsaic.spec.program import Program, Transitions
+
+_REJECTION_ROUNDS = 32
+TABLE_STATES = 10_000  # tables for at most this many reachable states (exploration stays < 1 s) ...
+TABLE_CELLS = 1 << 20  # ... and (state, input vector) cells; beyond either, evaluate lanes
+
+
+def _signs(bits: np.ndarray) -> np.ndarray:
+    return np.where(bits, np.float32(1.0), np.float32(-1.0)).astype(np.float32)
+
+
+def _row_cdfs(weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Per-row cumulative distribution over input vectors, exact 1.0 from the last possible one on.
+
+    Rows whose allowed vectors all have probability 0 (inputs with p=0 or p=1 that the constraint
+    contradicts) fall back to uniform over the allowed vectors rather than dividing by zero.
+    """
+    mass = np.where(allowed, weights[None, :], 0.0)
+    empty = mass.sum(axis=1) <= 0.0
+    mass[empty] = allowed[empty].astype(np.float64)
+    cdf = np.cumsum(mass, axis=1)
+    cdf /= cdf[:, -1:]
+    last = mass.shape[1] - 1 - np.argmax(mass[:, ::-1] > 0, axis=1)
+    cdf[np.arange(mass.shape[1])[None, :] >= last[:, None]] = 1.0
+    return cdf
+
+
+def _from_tables(program: Program, table: Transitions, batch: int, length: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    cdf = _row_cdfs(program.input_probabilities, table.allowed)
+    vector_signs = _signs(program.input_vectors)
+    output_signs = _signs(table.outputs)
+    inputs = np.empty((batch, length, vector_signs.shape[1]), dtype=np.float32)
+    targets = np.empty((batch, length, output_signs.shape[2]), dtype=np.float32)
+    state = np.zeros(batch, dtype=np.int64)  # the initial state is index 0
+    for t in range(length):
+        u = rng.random(batch)
+        vector = (cdf[state] <= u[:, None]).sum(axis=1)
+        inputs[:, t] = vector_signs[vector]
+        targets[:, t] = output_signs[state, vector]
+        state = table.next[state, vector]
+    return inputs, targets
+
+
+def _draw_inputs(program: Program, states: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One allowed input vector per lane, drawn from the conditioned distribution."""
+    p = np.array([d.p_true for d in program.spec.inputs], dtype=np.float64)
+    bits = rng.random((len(states), len(p))) < p
+    pending = ~program.evaluator.allowed(states, bits)
+    for _ in range(_REJECTION_ROUNDS):
+        if not pending.any():
+            return bits
+        redraw = rng.random((int(pending.sum()), len(p))) < p
+        bits[pending] = redraw
+        pending[pending] = ~program.evaluator.allowed(states[pending], redraw)
+    if pending.any():  # rare vectors or impossible states: enumerate the remaining lanes exactly
+        lanes = np.flatnonzero(pending)
+        vectors = program.input_vectors
+        stacked = np.repeat(states[lanes], len(vectors), axis=0)
+        allowed = program.evaluator.allowed(stacked, np.tile(vectors, (len(lanes), 1)))
+        allowed = allowed.reshape(len(lanes), len(vectors))
+        program.check_some_input_allowed(states[lanes], allowed)
+        cdf = _row_cdfs(program.input_probabilities, allowed)
+        choice = (cdf <= rng.random(len(lanes))[:, None]).sum(axis=1)
+        bits[lanes] = vectors[choice]
+    return bits
+
+
+def _by_lanes(program: Program, batch: int, length: int,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    spec = program.spec
+    inputs = np.empty((batch, length, len(spec.inputs)), dtype=np.float32)
+    targets = np.empty((batch, length, len(spec.outputs)), dtype=np.float32)
+    states = np.tile(np.array(program.initial_state(), dtype=np.int64), (batch, 1))
+    for t in range(length):
+        bits = _draw_inputs(program, states, rng)
+        states, outputs = program.evaluator.run(states, bits)
+        inputs[:, t] = _signs(bits)
+        targets[:, t] = _signs(outputs)
+    return inputs, targets
+
+
+def generate(program: Program, batch: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """See :meth:`bonsaic.spec.program.Program.generate`."""
+    rng = np.random.default_rng(seed)
+    inputs = len(program.spec.inputs)
+    states = min(TABLE_STATES, TABLE_CELLS >> inputs) if inputs <= MAX_ENUMERATED_INPUTS else 0
+    table = program.transitions(states) if states > 0 else None
+    if table is not None:
+        return _from_tables(program, table, batch, length, rng)
+    return _by_lanes(program, batch, length, rng)

@@ -1,0 +1,54 @@
+"""Entry points: read a ``.bns`` file (or text), parse it and check it into a :class:`Spec`.
+
+Reading is defensive because users point tools at the wrong file: directories, unreadable files,
+empty files and binary data all become one located :class:`SpecError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bonsaic.spec.checker import check_module
+from bonsaic.spec.errors import Source, SpecError
+from bonsaic.spec.nodes import Pos
+from bonsaic.spec.parser import parse_module
+from bonsaic.spec.task import Spec
+
+
+def parse_spec(text: str, filename: str = "<input>") -> Spec:
+    """Parse and check spec source ``text``; ``filename`` is used in messages and for the name."""
+    source = Source(text, filename)
+    if not text.strip():
+        raise source.error("the spec is empty", None, "a spec needs at least an output and a step block")
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise source.error("this looks like binary data, not a .bns spec (NUL byte)", Pos(line, col))
+    try:
+        return check_module(parse_module(source), source)
+    except RecursionError:
+        raise source.error("the spec nests expressions or blocks too deeply", None,
+                           "split deep expressions with `let` locals") from None
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Read and check the spec file at ``path``."""
+    filename = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise SpecError("is a directory, not a .bns file", filename=filename) from None
+    except FileNotFoundError:
+        raise SpecError("no such file", filename=filename) from None
+    except OSError as err:
+        raise SpecError(f"cannot read the file: {err.strerror or err}", filename=filename) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise SpecError(f"this looks like binary data, not a .bns spec (byte 0x{data[err.start]:02x} "
+                        "is not UTF-8)", filename=filename, line=line, column=col) from None
+    return parse_spec(text, filename)

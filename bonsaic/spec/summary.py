@@ -1,0 +1,53 @@
+"""The human-readable summary ``bonsaic check`` prints: declarations, settings after defaults and
+the size of the reachable state space."""
+
+from __future__ import annotations
+
+from bonsaic.spec.limits import MAX_ENUMERATED_INPUTS
+from bonsaic.spec.program import Program
+from bonsaic.spec.task import Spec
+
+
+def _model_lines(spec: Spec) -> list[str]:
+    lines = [f"  cell {i}: {c.outputs} outputs, {c.states} states, {c.activation.text()}, "
+             f"initializer {c.initializer}" for i, c in enumerate(spec.model.cells)]
+    return [*lines, f"  dense activation: {spec.model.dense_activation.text()}"]
+
+
+def _train_lines(spec: Spec) -> list[str]:
+    train, reg = spec.train, spec.train.regularizer
+    schedule = ", ".join(f"{e.target} x{e.factor:g} at step {e.step}" for e in train.schedule) or "none"
+    return [
+        f"  optimizer {train.optimizer}, lr {train.lr:g}, batch {train.batch}, length {train.length}, "
+        f"steps {train.steps}",
+        f"  regularizer: intensity {reg.intensity:g}, threshold {reg.threshold:g}, steepness "
+        f"{reg.steepness:g}, l1 {reg.l1:g}, biases {'true' if reg.biases else 'false'}",
+        f"  schedule: {schedule}",
+        f"  seed {train.seed}, restarts {train.restarts}, patience {train.patience}",
+    ]
+
+
+def summarize(program: Program, limit: int) -> str:
+    """Explore ``program`` (raising any runtime error found) and describe it."""
+    spec = program.spec
+    table = program.transitions(limit) if len(spec.inputs) <= MAX_ENUMERATED_INPUTS else None
+    if len(spec.inputs) > MAX_ENUMERATED_INPUTS:
+        reachable = f"not explored ({len(spec.inputs)} inputs are too many to enumerate)"
+    elif table is None:
+        reachable = f"more than {limit} (not explored further; runtime errors beyond may go unseen)"
+    else:
+        reachable = f"{len(table.states)} ({int(table.allowed.sum())} allowed transitions)"
+    inputs = ", ".join(f"{d.name} (p={d.p_true:g})" for d in spec.inputs) or "none"
+    states = ", ".join(f"{v.name}: {v.describe()} = {spec.describe_state_var(v, v.init)}"
+                       for v in spec.state_vars) or "none"
+    constraint = "yes" if spec.constraint is not None else "none (every input vector allowed)"
+    return "\n".join([
+        f"{spec.filename}: ok, task {spec.name}",
+        f"inputs: {inputs}",
+        f"outputs: {', '.join(spec.outputs)}",
+        f"state variables: {states}",
+        f"constraint: {constraint}",
+        f"reachable spec states: {reachable}",
+        "model:", *_model_lines(spec),
+        "train:", *_train_lines(spec),
+    ])

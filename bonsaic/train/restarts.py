@@ -1,0 +1,89 @@
+"""Choosing among restarts: the solved network that prunes smallest wins.
+
+All K restarts train together as one batched model (:mod:`bonsaic.train.model`), so "restarts" here
+only means judging the K best-solved snapshots the loop kept. Each is lowered to the IR and put
+through a quick verified ``clip,dce`` pipeline; the one with the fewest remaining edges (nonzero
+weights) is kept, ties going to the lower regularization loss. A snapshot whose graph does not
+verify (validation is sampled, verification is exhaustive or much larger) is not eligible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bonsaic.ir.graph import Graph
+from bonsaic.passes.base import PassContext
+from bonsaic.passes.pipeline import optimize, parse_pipeline
+from bonsaic.train.loop import Trainer
+from bonsaic.train.lower import lower_restart
+
+QUICK_PIPELINE = "clip,dce"
+QUICK_BUDGET = 20_000
+
+
+@dataclass
+class RestartResult:
+    """One restart's outcome, a row of the table ``bonsaic train`` prints."""
+
+    index: int
+    accuracy: float
+    best_step: int | None
+    reg: float | None
+    verified: bool
+    edges_after_clip: int | None
+    graph: Graph | None  # the lowered best solved network (unpruned), if any
+
+    @property
+    def eligible(self) -> bool:
+        return self.graph is not None and self.verified and self.edges_after_clip is not None
+
+
+def quick_prune_size(graph: Graph) -> int | None:
+    """Edges left after a verified ``clip,dce``; None if the unpruned graph itself fails to verify."""
+    result = optimize(graph, parse_pipeline(QUICK_PIPELINE), PassContext(budget=QUICK_BUDGET))
+    if result.graph is None:
+        return None
+    return result.graph.edge_count()
+
+
+def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
+    """A result per restart, in restart order."""
+    accuracy = trainer.last_report.accuracy if trainer.last_report is not None else None
+    results = []
+    for k in range(trainer.settings.restarts):
+        snap = trainer.best.get(k)
+        acc = float(accuracy[k]) if accuracy is not None else float("nan")
+        if snap is None:
+            results.append(RestartResult(k, acc, None, None, False, None, None))
+            continue
+        graph = lower_restart(spec, trainer.shape, snap.params)
+        edges = quick_prune_size(graph)
+        results.append(RestartResult(k, acc, snap.step, snap.reg, edges is not None, edges, graph))
+    return results
+
+
+def choose(results: list[RestartResult]) -> RestartResult | None:
+    """The eligible restart with the fewest edges after ``clip,dce`` (then the lowest reg loss)."""
+    eligible = [r for r in results if r.eligible]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda r: (r.edges_after_clip, r.reg))
+
+
+def restart_table(results: list[RestartResult]) -> str:
+    """A plain-text table of all restarts, the kept one marked with ``*``."""
+    kept = choose(results)
+    lines = [f"  {'restart':>7} {'accuracy':>9} {'best step':>9} {'reg loss':>9} {'verified':>8} {'edges':>6}"]
+    for r in results:
+        mark = "*" if kept is not None and r.index == kept.index else " "
+        lines.append(
+            f"{mark} {r.index:>7} {r.accuracy:>9.2%} {_show(r.best_step):>9} "
+            f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {'yes' if r.verified else 'no':>8} "
+            f"{_show(r.edges_after_clip):>6}"
+        )
+    return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    return "-" if value is None else str(value)

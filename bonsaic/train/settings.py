@@ -1,0 +1,41 @@
+"""Resolved training settings: the spec's ``train {}`` section with the command line on top."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything the loop needs besides the spec's model. ``patience`` 0 means "run all steps".
+
+    ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
+    objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
+    """
+
+    optimizer: str
+    steps: int
+    batch: int
+    length: int
+    lr: float
+    seed: int
+    restarts: int
+    patience: int
+    regularizer: Any
+    schedule: tuple[Any, ...] = ()
+    eval_every: int = 50
+    val_sequences: int = 512
+    checkpoint_every: int = 1000
+    device: str | None = None
+
+    @staticmethod
+    def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
+        """Take ``spec.train``; every override that is not ``None`` wins (command-line flags)."""
+        cfg = spec.train
+        base = TrainSettings(
+            optimizer=cfg.optimizer, steps=cfg.steps, batch=cfg.batch, length=cfg.length, lr=cfg.lr, seed=cfg.seed,
+            restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
+            schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)),
+        )
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,37 @@
+"""Human-readable rendering of a counterexample: one row per step, the wrong step marked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bonsaic.verify.verifier import Counterexample
+
+
+def counterexample_table(cex: Counterexample, input_names: list[str], output_names: list[str],
+                         describe_state: Callable[[tuple], str] = str) -> str:
+    """A fixed-width table: step, inputs, for each output expected / actual (raw value), and the
+    spec's state at the start of the step when known (``describe_state`` renders it, e.g.
+    :meth:`bonsaic.spec.Spec.describe_state`)."""
+    header = ["step", *input_names]
+    for name in output_names:
+        header += [f"{name} expected", f"{name} actual", f"{name} value"]
+    numeric = len(header)  # these columns are right-aligned, the spec state left-aligned
+    if cex.spec_states is not None:
+        header.append("spec state")
+    rows, marks = [header], [""]
+    for t in range(len(cex)):
+        row = [str(t), *(f"{v:+.0f}" for v in cex.inputs[t])]
+        for k in range(len(output_names)):
+            row += [f"{cex.expected[t, k]:+.0f}", f"{cex.actual[t, k]:+.0f}", f"{cex.values[t, k]:.6g}"]
+        if cex.spec_states is not None:
+            row.append(describe_state(cex.spec_states[t]))
+        rows.append(row)
+        marks.append("  <- mismatch" if (cex.expected[t] != cex.actual[t]).any() else "")
+    widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.rjust(w) if c < numeric else cell.ljust(w)
+                         for c, (cell, w) in enumerate(zip(cells, widths, strict=True)))
+
+    kind = "shortest counterexample" if cex.shortest else "counterexample (from random sampling)"
+    return "\n".join([f"{kind}, {len(cex)} steps:", *((line(r) + m).rstrip() for r, m in zip(rows, marks, strict=True))])

@@ -1,0 +1,85 @@
+"""The spec's transitions as numpy tables, computed once per spec state and cached.
+
+The verifier asks the same question ("from spec state s, which inputs are allowed, where do they
+lead, what must the outputs be?") for every frontier of every exploration, and the optimisation
+passes run hundreds of explorations against one spec. Calling the Python interpreter of the spec
+once per (state, input) pair and keeping the answer as arrays is what makes that cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class ProgramLike(Protocol):
+    """The part of :class:`bonsaic.spec.Program` the verifier uses."""
+
+    def initial_state(self) -> Hashable: ...
+
+    def allowed_inputs(self, state: Hashable) -> list[tuple[bool, ...]]: ...
+
+    def step(self, state: Hashable, inputs: tuple[bool, ...]) -> tuple[Hashable, tuple[bool, ...]]: ...
+
+    def generate(self, batch: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Every allowed transition out of one spec state, one row per allowed input vector.
+
+    ``inputs``: [A, I] float64 of +1/-1; ``next_states``: [A] spec-state indices;
+    ``expected``: [A, O] float64 of +1/-1, the outputs the spec produces on that step.
+    """
+
+    inputs: np.ndarray
+    next_states: np.ndarray
+    expected: np.ndarray
+
+
+def _signs(bits: list[tuple[bool, ...]], width: int) -> np.ndarray:
+    return np.array(bits, dtype=bool).reshape(len(bits), width) * 2.0 - 1.0
+
+
+class SpecTable:
+    """Numbers spec states in order of discovery and caches their :class:`Moves`."""
+
+    def __init__(self, program: ProgramLike, n_inputs: int, n_outputs: int) -> None:
+        self.program = program
+        self.n_inputs = n_inputs
+        self.n_outputs = n_outputs
+        self.states: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        self._moves: dict[int, Moves] = {}
+        self.initial = self.index(program.initial_state())
+
+    def index(self, state: Hashable) -> int:
+        """The number of ``state``, assigning the next free one on first sight."""
+        found = self._index.get(state)
+        if found is None:
+            found = self._index[state] = len(self.states)
+            self.states.append(state)
+        return found
+
+    def moves(self, index: int) -> Moves:
+        """The transitions out of spec state ``index`` (computed on first use)."""
+        cached = self._moves.get(index)
+        if cached is not None:
+            return cached
+        state = self.states[index]
+        allowed = list(self.program.allowed_inputs(state))
+        nexts, outs = [], []
+        for bits in allowed:
+            nxt, out = self.program.step(state, tuple(bits))
+            nexts.append(self.index(nxt))
+            outs.append(tuple(out))
+        moves = Moves(
+            inputs=_signs(allowed, self.n_inputs),
+            next_states=np.array(nexts, dtype=np.int64),
+            expected=_signs(outs, self.n_outputs),
+        )
+        self._moves[index] = moves
+        return moves

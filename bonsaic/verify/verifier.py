@@ -1,0 +1,220 @@
+"""Translation validation: does a graph compute exactly what its spec says?
+
+``verify`` first explores the product automaton exhaustively (:mod:`bonsaic.verify.explore`). If the
+exploration closes, the answer holds for every sequence length ("proved"). If the budget runs out
+first, every allowed input sequence up to the depth reached has still been checked, and a random
+sample of long sequences from :meth:`Program.generate` is simulated on top ("bounded").
+
+Passes verify hundreds of candidate graphs against one spec, so the work that depends only on the
+spec (its transitions) lives in a :class:`Verifier` that they keep and reuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bonsaic.diagnostics import BonsaicError
+from bonsaic.ir.graph import Graph
+from bonsaic.verify.explore import Exploration, explore_with_table
+from bonsaic.verify.spec_table import ProgramLike, SpecTable
+
+DEFAULT_BUDGET = 200_000
+DEFAULT_MAX_DEPTH = 1000  # a thin chain that never closes (a counter) stops here, not at the budget
+DEFAULT_RANDOM_SEQUENCES = 1000
+DEFAULT_RANDOM_LENGTH = 100
+# Random batches bigger than this (sequence-steps x (neurons + edges)) run on the OpenCL kernel:
+# numpy does about 5e7 of these per second here and the kernel costs ~1.3 s to compile per graph
+# shape, so below ~2 s of numpy work the kernel cannot win (benchmarks/bench_simulate.py).
+OPENCL_MIN_WORK = 100_000_000
+
+
+@dataclass
+class Counterexample:
+    """An input sequence on which the graph disagrees with the spec at its last step.
+
+    All arrays have one row per step: ``inputs`` [T, I], ``expected`` and ``actual`` [T, O] as
+    +1/-1, ``values`` [T, O] the raw output values the graph produced; ``spec_states`` (the
+    verifier always fills it) is the spec's state at the start of each step (what the expected output was computed from, which is
+    usually what a person needs to see why it is expected). ``shortest`` is True when
+    the exhaustive search found it (no shorter sequence fails); a failure found by random sampling
+    is cut at its first wrong step but longer sequences than the explored depth may be needed.
+    """
+
+    inputs: np.ndarray
+    expected: np.ndarray
+    actual: np.ndarray
+    values: np.ndarray
+    spec_states: list | None = None
+    shortest: bool = True
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+
+@dataclass
+class VerifyResult:
+    """The verdict. ``mode`` is "proved" (all lengths), "bounded" (see :meth:`summary`) or
+    "failed" (``counterexample`` is set)."""
+
+    ok: bool
+    mode: str
+    product_states: int
+    margin: float
+    depth: int
+    random_sequences: int
+    random_length: int
+    counterexample: Counterexample | None = None
+
+    def summary(self) -> str:
+        """One line for people: verdict, what was checked, and the margin."""
+        if not self.ok:
+            assert self.counterexample is not None
+            return f"mismatch: counterexample of length {len(self.counterexample)}"
+        if self.mode == "proved":
+            checked = "for all sequence lengths"
+        else:
+            checked = (f"to depth {self.depth}, {self.random_sequences} random sequences of length "
+                       f"{self.random_length}")
+        return f"{self.mode} {checked}: {self.product_states} product states, margin {self.margin:.4g}"
+
+
+def _spec_program(graph: Graph) -> ProgramLike:
+    """The Program of the spec embedded in ``graph`` (an error if it carries none)."""
+    if not graph.spec_source:
+        raise BonsaicError("the graph carries no embedded spec",
+                           hint="pass the spec explicitly (bonsaic verify MODEL.ir --spec TASK.bns)")
+    from bonsaic.spec import Program, parse_spec
+
+    return Program(parse_spec(graph.spec_source, filename=graph.spec_name or "<embedded spec>"))
+
+
+def _check_interface(graph: Graph, program: ProgramLike) -> None:
+    """Input and output names must be the spec's, in order (checked when the program carries its
+    spec, as :class:`bonsaic.spec.Program` does; stand-in programs in tests need not)."""
+    spec = getattr(program, "spec", None)
+    if spec is None:
+        return
+    want_in = [decl.name for decl in spec.inputs]
+    want_out = list(spec.outputs)
+    have_out = [out.name for out in graph.outputs]
+    if graph.inputs != want_in or have_out != want_out:
+        raise BonsaicError(
+            f"graph interface (inputs {graph.inputs}, outputs {have_out}) does not match the spec "
+            f"(inputs {want_in}, outputs {want_out})",
+            filename="<graph>",
+            hint="the graph's input and output names and order must be the spec's",
+        )
+
+
+class Verifier:
+    """Verifies graphs against one spec, reusing the spec's cached transitions between calls."""
+
+    def __init__(self, program: ProgramLike, n_inputs: int, n_outputs: int) -> None:
+        self.program = program
+        self.table = SpecTable(program, n_inputs, n_outputs)
+
+    @classmethod
+    def for_graph(cls, graph: Graph, program: ProgramLike | None = None) -> Verifier:
+        """A verifier for ``graph``'s interface; ``program`` defaults to its embedded spec."""
+        program = _spec_program(graph) if program is None else program
+        _check_interface(graph, program)
+        return cls(program, len(graph.inputs), len(graph.outputs))
+
+    def explore(self, graph: Graph, budget: int = DEFAULT_BUDGET,
+                max_depth: int = DEFAULT_MAX_DEPTH) -> Exploration:
+        """The reachable product set (see :mod:`bonsaic.verify.explore`)."""
+        return explore_with_table(graph, self.table, budget, max_depth)
+
+    def verify(self, graph: Graph, budget: int = DEFAULT_BUDGET, seed: int = 0,
+               random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
+               random_length: int = DEFAULT_RANDOM_LENGTH,
+               max_depth: int = DEFAULT_MAX_DEPTH) -> VerifyResult:
+        """Exhaustive check, then (if it did not close) a random sample; see the module docstring."""
+        ex = self.explore(graph, budget, max_depth)
+        if ex.mismatch_step is not None:
+            return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
+                                _exhaustive_counterexample(ex))
+        if ex.closed:
+            return VerifyResult(True, "proved", ex.product_states, ex.margin, ex.depth, 0, 0)
+        margin, cex = self._random_check(graph, seed, random_sequences, random_length)
+        return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
+                            min(margin, ex.margin), ex.depth, random_sequences, random_length, cex)
+
+    def _random_check(self, graph: Graph, seed: int, count: int,
+                      length: int) -> tuple[float, Counterexample | None]:
+        if count == 0 or length == 0:
+            return float("inf"), None
+        inputs, targets = self.program.generate(count, length, seed)
+        values = _output_values(graph, np.asarray(inputs, dtype=np.float64))
+        wrong = np.any((values > 0) != (np.asarray(targets) > 0), axis=2)
+        margin = float(np.min(np.abs(values))) if values.size else float("inf")
+        if not wrong.any():
+            return margin, None
+        first_wrong = np.where(wrong.any(axis=1), wrong.argmax(axis=1), length)
+        seq = int(first_wrong.argmin())
+        end = int(first_wrong[seq]) + 1
+        vals = values[seq, :end]
+        steps = np.asarray(inputs[seq, :end], dtype=np.float64)
+        cex = Counterexample(
+            inputs=steps,
+            expected=np.asarray(targets[seq, :end], dtype=np.float64),
+            actual=np.where(vals > 0, 1.0, -1.0),
+            values=vals,
+            spec_states=self._spec_trace(steps),
+            shortest=False,
+        )
+        return margin, cex
+
+    def _spec_trace(self, inputs: np.ndarray) -> list:
+        """The spec's state at the start of each step of ``inputs`` ([T, I] of +1/-1)."""
+        state, trace = self.program.initial_state(), []
+        for row in inputs:
+            trace.append(state)
+            state, _ = self.program.step(state, tuple(bool(v > 0) for v in row))
+        return trace
+
+
+def _output_values(graph: Graph, inputs: np.ndarray) -> np.ndarray:
+    """Simulate a random batch with whichever simulator is faster for its size. The kernel is only
+    used in double precision, where it agrees with numpy bit for bit (tanh aside)."""
+    from bonsaic.ir.simulate import simulate
+
+    work = inputs.shape[0] * inputs.shape[1] * (len(graph.neurons) + graph.edge_count())
+    if work >= OPENCL_MIN_WORK:
+        from bonsaic.ir.opencl import opencl_available, opencl_precision, simulate_opencl
+
+        if opencl_available() and opencl_precision() == "float64":
+            return simulate_opencl(graph, inputs).values
+    return simulate(graph, inputs).values
+
+
+def _exhaustive_counterexample(ex: Exploration) -> Counterexample:
+    assert ex.mismatch_step is not None
+    path = ex.path_to(ex.mismatch_step)
+    values = ex.step_outputs[path]
+    return Counterexample(
+        inputs=ex.step_inputs[path],
+        expected=ex.step_expected[path],
+        actual=np.where(values > 0, 1.0, -1.0),
+        values=values,
+        spec_states=[ex.spec_states[s] for s in ex.step_spec[path]],
+    )
+
+
+def verify(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,
+           seed: int = 0, random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
+           random_length: int = DEFAULT_RANDOM_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH) -> VerifyResult:
+    """Check ``graph`` against ``program`` (default: the spec embedded in the graph).
+
+    For repeated calls against the same spec, keep a :class:`Verifier` instead.
+    """
+    return Verifier.for_graph(graph, program).verify(graph, budget, seed, random_sequences, random_length,
+                                                     max_depth)
+
+
+def explore(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,
+            max_depth: int = DEFAULT_MAX_DEPTH) -> Exploration:
+    """The reachable (spec state, graph state) set with every node's value on every explored step."""
+    return Verifier.for_graph(graph, program).explore(graph, budget, max_depth)

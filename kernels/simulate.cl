@@ -1,0 +1,53 @@
+// Batched graph simulation: one work-item runs one whole input sequence.
+//
+// Included after activations.cl. The host compiles one program per graph shape with
+//   -D N_INPUTS -D N_STATES -D N_NEURONS -D N_OUTPUTS -D N_NODES (= inputs + states + neurons)
+//   and -D TRACE (1: write every node's value).
+// Nodes are numbered as graph.node_names(): inputs, states, then neurons in topological order,
+// so one pass over the neurons in index order computes a step. Sums run left to right and then
+// add the bias, the order of the numpy reference.
+
+__kernel void simulate(const int steps,
+                       __global const real *inputs,      // [B, T, N_INPUTS]
+                       __global real *out_values,        // [B, T, N_OUTPUTS]
+                       __global real *trace,             // [B, T, N_NODES] when TRACE
+                       __global const int *act_kind,     // per neuron
+                       __global const real *act_factor,  // per neuron
+                       __global const real *act_leak,    // per neuron
+                       __global const int *edge_start,   // [N_NEURONS + 1] into the edge arrays
+                       __global const int *edge_src,     // node index of each edge's source
+                       __global const real *edge_weight,
+                       __global const real *bias,        // per neuron
+                       __global const real *init,        // per state
+                       __global const int *next_node,    // per state: node index, or -1 (-> 0.0)
+                       __global const int *output_node)  // per output: node index
+{
+    const size_t b = get_global_id(0);
+    real v[N_NODES + 1];  // + 1: C has no empty arrays
+    real carried[N_STATES + 1];
+    for (int s = 0; s < N_STATES; s++) carried[s] = init[s];
+
+    for (int t = 0; t < steps; t++) {
+        __global const real *x = inputs + (b * steps + t) * N_INPUTS;
+        for (int i = 0; i < N_INPUTS; i++) v[i] = x[i];
+        for (int s = 0; s < N_STATES; s++) v[N_INPUTS + s] = carried[s];
+        for (int n = 0; n < N_NEURONS; n++) {
+            int first = edge_start[n], last = edge_start[n + 1];
+            real acc = (real)0.0;
+            for (int e = first; e < last; e++) {
+                real term = edge_weight[e] * v[edge_src[e]];
+                acc = e == first ? term : acc + term;
+            }
+            v[N_INPUTS + N_STATES + n] =
+                activation(act_kind[n], act_factor[n], act_leak[n], acc + bias[n]);
+        }
+        for (int s = 0; s < N_STATES; s++)
+            carried[s] = next_node[s] < 0 ? (real)0.0 : v[next_node[s]];
+        __global real *out = out_values + (b * steps + t) * N_OUTPUTS;
+        for (int o = 0; o < N_OUTPUTS; o++) out[o] = v[output_node[o]];
+#if TRACE
+        __global real *row = trace + (b * steps + t) * N_NODES;
+        for (int k = 0; k < N_NODES; k++) row[k] = v[k];
+#endif
+    }
+}

@@ -1,0 +1,42 @@
+"""The numpy activation reference: derivatives match finite differences, pieces join continuously."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bonsaic.ir import Activation
+from tests.ir.strategies import activations
+
+STEP = 1e-6
+
+
+def _away_from_breakpoints(act: Activation, x: np.ndarray) -> np.ndarray:
+    breaks = np.array(act.breakpoints() or [np.inf])
+    return x[np.min(np.abs(x[:, None] - breaks[None, :]), axis=1) > 10 * STEP]
+
+
+@settings(max_examples=80, deadline=None)
+@given(activations(), st.lists(st.floats(-8.0, 8.0), min_size=1, max_size=50))
+def test_derivative_matches_central_differences(act: Activation, points: list[float]) -> None:
+    x = _away_from_breakpoints(act, np.array(points))
+    numeric = (act.forward(x + STEP) - act.forward(x - STEP)) / (2 * STEP)
+    np.testing.assert_allclose(act.derivative(x), numeric, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("act", [Activation.interpolated_ameo(0.5, 0.1), Activation.interpolated_ameo(0.0, 0.3),
+                                 Activation.leaky_ameo(0.1), Activation.ameo()], ids=lambda a: a.text())
+def test_pieces_join_at_every_breakpoint(act: Activation) -> None:
+    b = np.array(act.breakpoints())
+    np.testing.assert_allclose(act.forward(b - 1e-9), act.forward(b + 1e-9), atol=1e-7)
+
+
+def test_hard_ameo_known_values() -> None:
+    """Values worked out by hand from the seed post's definition (breakpoints -3, -1, 1, 3)."""
+    x = np.array([-5.0, -3.0, -2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0])
+    hard = Activation.leaky_ameo(0.1)
+    np.testing.assert_allclose(hard.forward(x), [-1.2, -1.0, 0.0, 1.0, 0.0, -0.5, -1.0, 0.0, 1.0, 1.2])
+    # left-continuous derivative: at a breakpoint, the slope of the piece on the left
+    np.testing.assert_allclose(hard.derivative(x), [0.1, 0.1, 1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 1.0, 0.1])

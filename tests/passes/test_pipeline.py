@@ -1,0 +1,121 @@
+import io
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bonsaic.ir.text import parse_ir
+from bonsaic.passes.base import Pass, PassContext
+from bonsaic.passes.clip import Clip
+from bonsaic.passes.dce import DeadCodeElimination
+from bonsaic.passes.pipeline import PipelineError, optimize, parse_pipeline
+from bonsaic.passes.prune import Prune
+from bonsaic.passes.quantize import Quantize
+from bonsaic.passes.registry import DEFAULT_PIPELINE, PASSES
+from tests.passes import graphs
+from tests.passes.oracle import oracle_for
+
+
+def test_parse_names_and_options():
+    assert parse_pipeline("clip{max=0.5},quantize{max_denominator=16, per_parameter=false}, dce") == [
+        Clip(max=0.5), Quantize(max_denominator=16, per_parameter=False), DeadCodeElimination()]
+    assert parse_pipeline("prune{}") == [Prune()]
+    assert parse_pipeline("clip{max=inf}") == [Clip(max=math.inf)]
+
+
+def test_default_pipeline_names_registered_passes():
+    assert [p.name for p in parse_pipeline(DEFAULT_PIPELINE)] == DEFAULT_PIPELINE.split(",")
+
+
+@pytest.mark.parametrize(("text", "column", "fragment"), [
+    ("clip,frobnicate", 6, "unknown pass 'frobnicate'"),
+    ("clip{maximum=1}", 6, "has no option 'maximum'"),
+    ("clip{max=big}", 10, "expects float"),
+    ("prune{biases=maybe}", 14, "expects bool"),
+    ("clip,", 6, "after ','"),
+    ("clip dce", 6, "expected ','"),
+    ("", 1, "expected a pass name"),
+    ("clip{max}", 6, "key=value"),
+    ("clip{max=1", 5, "unclosed '{'"),
+])
+def test_parse_errors_point_at_the_offending_text(text, column, fragment):
+    with pytest.raises(PipelineError) as info:
+        parse_pipeline(text)
+    assert fragment in info.value.message
+    assert (info.value.line, info.value.column) == (1, column)
+    assert info.value.render().startswith(f"<pipeline>:1:{column}: error:")
+
+
+@given(st.lists(st.sampled_from([Clip(), Clip(max=0.25), Prune(biases=False), Quantize(max_denominator=8),
+                                 DeadCodeElimination(), *(cls() for cls in PASSES.values())]),
+                min_size=1, max_size=6))
+def test_spelling_round_trips(passes: list[Pass]):
+    assert parse_pipeline(",".join(p.spelling() for p in passes)) == passes
+
+
+def _broken_pass() -> Pass:
+    class Vandal(Pass):
+        """Drops every edge: the verifier must catch it."""
+
+        name = "vandal"
+
+        def run(self, graph, ctx):
+            out = graph.copy()
+            for neuron in out.neurons:
+                neuron.inputs = []
+            return out
+
+    return Vandal()
+
+
+def test_a_failing_pass_stops_the_pipeline_and_keeps_the_last_good_graph(tmp_path):
+    oracle = oracle_for(graphs.noisy_delay())
+    result = optimize(graphs.noisy_delay(), [Clip(), _broken_pass(), DeadCodeElimination()],
+                      oracle.context(), dump_dir=tmp_path)
+    assert result.failure is not None and result.failure.event.index == 2
+    assert "vandal" in result.failure.describe() and "mismatch" in result.failure.describe()
+    assert result.graph is not None and result.graph.edge_count() == 2  # clip's result
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["00-input.ir", "01-clip.ir", "02-vandal.failed.ir"]
+    assert [row.spelling for row in result.stats] == ["input", "clip", "vandal"]
+
+
+def test_an_input_that_fails_its_spec_gives_no_graph():
+    oracle = oracle_for(graphs.clean_delay(init=1.0))
+    result = optimize(graphs.clean_delay(init=-1.0), [Clip()], oracle.context())
+    assert result.graph is None
+    assert result.failure is not None and "input graph does not implement" in result.failure.describe()
+
+
+def test_dumps_and_prints_are_valid_ir_and_stats_add_up(tmp_path):
+    oracle = oracle_for(graphs.noisy_delay())
+    ctx = oracle.context()
+    printed = io.StringIO()
+    result = optimize(graphs.noisy_delay(), parse_pipeline("clip,dce"), ctx, dump_dir=tmp_path,
+                      print_to=printed)
+    assert result.failure is None and result.graph is not None
+    dumped = [parse_ir((tmp_path / name).read_text()) for name in ("00-input.ir", "01-clip.ir", "02-dce.ir")]
+    assert dumped[0] == graphs.noisy_delay() and dumped[2] == result.graph
+    blocks = printed.getvalue().split("# ----- IR after")[1:]
+    assert len(blocks) == 3
+    assert parse_ir("#" + blocks[1]) == dumped[1]  # each printed block, header included, is valid IR
+    assert [row.after["edges"] for row in result.stats] == [5, 2, 2]
+    assert [row.after["neurons"] for row in result.stats] == [3, 3, 2]
+    # every graph is verified once between passes, on top of the passes' own calls
+    assert result.verifier_calls == oracle.calls == 3 + sum(row.verifier_calls for row in result.stats)
+
+
+def test_context_counts_calls_to_the_real_verifier():
+    ctx = PassContext()
+    g = graphs.clean_delay()
+    g.spec_source = "input x\noutput y\nstate p: bool = false\nstep {\n  y = p\n  p = x\n}\n"
+    assert ctx.equivalent(g) and ctx.explore(g).closed
+    assert ctx.verifier_calls == 2
+
+
+def test_a_pass_that_changes_nothing_is_not_verified_again():
+    oracle = oracle_for(graphs.noisy_delay())
+    result = optimize(graphs.noisy_delay(), parse_pipeline("dce,dce"), oracle.context())
+    assert result.failure is None
+    assert oracle.calls == 2  # the input and the first dce's result; the second dce changed nothing
+    assert [row.verify_mode for row in result.stats] == ["proved"] * 3

@@ -1,0 +1,86 @@
+"""The training loop on delay1: it solves, it resumes bit for bit, it recovers from NaN.
+
+One trainer per role, small batch and short sequences: most of the time here is tinygrad compiling
+the step once per trainer (the kernels are cached in-process, so later trainers are cheaper).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bonsaic.spec import load_spec
+from bonsaic.train.log import LossLog
+from bonsaic.train.loop import Trainer
+from bonsaic.train.settings import TrainSettings
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(EXAMPLES / "delay1.bns")
+
+
+@pytest.fixture(scope="module")
+def settings(spec) -> TrainSettings:
+    return TrainSettings.from_spec(spec, batch=32, length=6, steps=400, restarts=2, seed=3, eval_every=25,
+                                   val_sequences=256, schedule=())
+
+
+@pytest.fixture(scope="module")
+def reference_run(spec, settings):
+    """An uninterrupted run: parameters at step 30, then trained on to the end."""
+    trainer = Trainer(spec, settings)
+    trainer.run(until=30)
+    at_30 = trainer.params_numpy()
+    reason = trainer.run()
+    trainer.close()
+    return trainer, at_30, reason
+
+
+def test_solves_delay1_within_the_step_budget(reference_run) -> None:
+    trainer, _, reason = reference_run
+    assert reason == "steps" and trainer.step == 400
+    assert trainer.best, "no restart reached 100% validation accuracy in 400 steps"
+    k, snap = next(iter(trainer.best.items()))
+    assert 0 < snap.step <= 400 and snap.params["cell0.w"].shape[0] == 1
+    assert trainer.last_report is not None and trainer.last_report.accuracy[k] >= 0.99
+
+
+def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_path: Path) -> None:
+    _, at_30, _ = reference_run
+    first = Trainer(spec, settings)
+    reason = first.run(until=30, stop=lambda: first.step >= 12)
+    assert reason == "interrupted" and first.step == 12
+    first.save(tmp_path / "run.safetensors")
+    first.close()
+    resumed = Trainer(spec, settings)
+    resumed.resume(tmp_path / "run.safetensors")
+    assert resumed.step == 12
+    resumed.run(until=30)
+    resumed.close()
+    for name, value in at_30.items():
+        np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
+
+
+def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: Path) -> None:
+    log = LossLog(tmp_path / "log.jsonl")
+    trainer = Trainer(spec, replace(settings, eval_every=10), log)
+    trainer.run(until=20)
+    lr = trainer.lr
+    poisoned = trainer.params_numpy()["cell0.w"]
+    poisoned[0, 0, 0] = np.nan
+    trainer.net.params["cell0.w"].assign(poisoned).realize()
+    assert trainer.run(until=40) == "steps"
+    trainer.close()
+    log.close()
+    assert trainer.recoveries == 1 and trainer.lr == pytest.approx(lr * 0.5)
+    assert all(np.isfinite(v).all() for v in trainer.params_numpy().values())
+    events = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert any("non-finite loss" in e.get("event", "") and e["step"] == 21 for e in events)
+    assert [e["step"] for e in events if "accuracy" in e][-1] == 40

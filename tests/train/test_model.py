@@ -1,0 +1,71 @@
+"""The batched custom RNN: tinygrad forward = numpy forward, and its gradient = finite differences."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from tinygrad import Tensor
+
+from bonsaic.train.model import BonsaiNet, NetShape, init_matrix, init_params, numpy_forward
+from bonsaic.train.regularizer import regularization, regularization_numpy
+from tests.train.helpers import fake_spec
+
+REG = SimpleNamespace(intensity=0.1, threshold=0.1, steepness=10.0, l1=0.01, biases=True)
+SHAPE = NetShape.from_spec(fake_spec(((3, 2), (2, 1)), n_inputs=2, n_outputs=1))
+
+
+def _data(rng: np.random.Generator, k: int, batch: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    x = np.where(rng.random((k, batch, length, 2)) < 0.5, 1.0, -1.0)
+    y = np.where(rng.random((k, batch, length, 1)) < 0.5, 1.0, -1.0)
+    return x, y
+
+
+def test_shapes_and_dense_layer() -> None:
+    assert SHAPE.has_dense and [c.inputs for c in SHAPE.cells] == [2, 3]
+    params = init_params(SHAPE, 2, np.random.default_rng(0))
+    assert params["cell0.w"].shape == (2, 2 + 2, 3 + 2)
+    assert params["cell1.w"].shape == (2, 3 + 1, 2 + 1)
+    assert params["dense.w"].shape == (2, 2, 1)
+
+
+def test_gradient_matches_finite_differences_and_restarts_stay_apart() -> None:
+    """Differentiate restart 0's loss only: its gradient matches finite differences of the numpy
+    forward pass, and restart 1's parameters get exactly zero gradient."""
+    shape = NetShape.from_spec(fake_spec(((3, 2),), n_inputs=2, n_outputs=1))
+    rng = np.random.default_rng(1)
+    params = init_params(shape, 2, rng)
+    params = {n: (v + rng.normal(0, 0.3, v.shape)).astype(np.float32) for n, v in params.items()}
+    x, y = _data(rng, 2, 2, 3)
+    net = BonsaiNet(shape, params)
+    out = net(Tensor(x.astype(np.float32)))
+    losses = ((out - Tensor(y.astype(np.float32))) ** 2).mean(axis=(1, 2, 3)) + regularization(net.params, REG)
+    losses[0].backward()
+    p64 = {n: v.astype(np.float64) for n, v in params.items()}
+    np.testing.assert_allclose(out.numpy(), numpy_forward(shape, p64, x), rtol=1e-5, atol=1e-5)
+
+    def loss0(p: dict[str, np.ndarray]) -> float:
+        return float(((numpy_forward(shape, p, x) - y) ** 2)[0].mean() + regularization_numpy(p, REG)[0])
+
+    eps = 1e-6
+    for name, value in p64.items():
+        grad = net.params[name].grad.numpy()
+        assert not grad[1].any(), name
+        for index in np.ndindex(value[0].shape):
+            plus, minus = dict(p64), dict(p64)
+            plus[name], minus[name] = value.copy(), value.copy()
+            plus[name][(0, *index)] += eps
+            minus[name][(0, *index)] -= eps
+            numeric = (loss0(plus) - loss0(minus)) / (2 * eps)
+            assert grad[(0, *index)] == pytest.approx(numeric, rel=2e-3, abs=2e-4), (name, index)
+
+
+@pytest.mark.parametrize("kind", ["glorot_normal", "glorot_uniform", "kaiming_normal", "kaiming_uniform"])
+def test_initializers_have_the_glorot_or_kaiming_variance(kind: str) -> None:
+    values = init_matrix(np.random.default_rng(3), kind, (400, 50), fan_in=30, fan_out=20)
+    expected = 2.0 / (30 + 20) if kind.startswith("glorot") else 2.0 / 30
+    assert values.dtype == np.float32
+    assert values.var() == pytest.approx(expected, rel=0.05)
+    if kind.endswith("normal"):  # truncated at two standard deviations (before the rescaling)
+        assert np.abs(values).max() <= 2.0 * np.sqrt(expected) / 0.87962566103423978 + 1e-6
