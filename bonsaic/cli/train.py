@@ -43,11 +43,11 @@ def train_command(
                                                  "smallest solved one is kept.")] = None,
     batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).")] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
-                                               "(default: tinygrad's).")] = None,
+                                               "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
 ) -> None:
-    """Train sparse RNNs on SPEC's task and write the best solved one as unpruned IR."""
+    """Train sparse RNNs on SPEC; write the best solved one as unpruned IR."""
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import load_spec
     from bonsaic.train.log import LossLog

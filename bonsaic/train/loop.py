@@ -125,8 +125,8 @@ class Trainer:
         self._jit_step = TinyJit(self._train_step)
         # TinyJit runs its first call eagerly and captures on the second, scheduling the whole
         # unrolled graph twice. Every buffer the step touches is already realized, so capturing on
-        # the first call gives the same results (tested) and nearly halves the time to the first
-        # step (docs/performance.md). tinygrad has no public switch for this; cnt is its counter.
+        # the first call gives the same results and nearly halves the time to the first step
+        # (docs/performance.md). tinygrad has no public switch for this; cnt is its call counter.
         self._jit_step.cnt = 1
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, Future] | None = None

@@ -21,9 +21,9 @@ def summary(report: EvalReport) -> str:
     """One line about the restart that is furthest along (highest accuracy, then lowest reg loss)."""
     k = int(np.lexsort((report.reg, -report.accuracy))[0])
     solved = int(report.solved.sum())
-    return (f"loss {report.mse[k] + report.reg[k]:.4f}  reg {report.reg[k]:.4f}  "
-            f"acc {report.accuracy[k]:.2%}  sparsity {report.sparsity[k]:.0%}  "
-            f"solved {solved}/{len(report.accuracy)}  {report.steps_per_second:.1f} steps/s")
+    return (f"loss {report.mse[k] + report.reg[k]:.4f} reg {report.reg[k]:.4f} "
+            f"acc {report.accuracy[k]:.1%} sparse {report.sparsity[k]:.0%} "
+            f"solved {solved}/{len(report.accuracy)} {report.steps_per_second:.0f} steps/s")
 
 
 class LiveProgress:
@@ -31,7 +31,7 @@ class LiveProgress:
 
     def __init__(self, total: int, start: int) -> None:
         self.console = Console(stderr=True)
-        self.bar = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("train"), BarColumn(bar_width=16), MofNCompleteColumn(),
                             TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=self.console)
         self.task = self.bar.add_task("train", total=total, completed=start, info="compiling the step...")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bonsaic.spec import load_spec
+from bonsaic.spec import ScheduleEvent, load_spec
 from bonsaic.train.log import LossLog
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
@@ -69,8 +69,10 @@ def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_
 
 
 def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: Path) -> None:
+    """Also applies a regularizer schedule event on the way (it must not touch the learning rate)."""
     log = LossLog(tmp_path / "log.jsonl")
-    trainer = Trainer(spec, replace(settings, eval_every=10), log)
+    schedule = (ScheduleEvent(step=30, target="reg", factor=0.5),)
+    trainer = Trainer(spec, replace(settings, eval_every=10, schedule=schedule), log)
     trainer.run(until=20)
     lr = trainer.lr
     poisoned = trainer.params_numpy()["cell0.w"]
@@ -80,7 +82,9 @@ def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: P
     trainer.close()
     log.close()
     assert trainer.recoveries == 1 and trainer.lr == pytest.approx(lr * 0.5)
+    assert trainer.reg_scale.numpy()[0] == pytest.approx(0.5)
     assert all(np.isfinite(v).all() for v in trainer.params_numpy().values())
     events = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert any("non-finite loss" in e.get("event", "") and e["step"] == 21 for e in events)
     assert [e["step"] for e in events if "accuracy" in e][-1] == 40
+    assert any(e.get("event", "").startswith("schedule: reg") and e["step"] == 30 for e in events)
