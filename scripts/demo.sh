@@ -31,7 +31,8 @@ $B stats "$OUT/$NAME.opt.ir"
 step "5. emit code"
 $B opt "$OUT/$NAME.opt.ir" -p dce --emit py -o "$OUT/${NAME}_net.py"
 $B opt "$OUT/$NAME.opt.ir" -p dce --emit bool -o "$OUT/${NAME}_bool.py"
-$B opt "$OUT/$NAME.opt.ir" -p dce --emit dot --render svg -o "$OUT/$NAME.dot"
+$B opt "$OUT/$NAME.opt.ir" -p dce --emit dot -o "$OUT/$NAME.dot"
+$B opt "$OUT/$NAME.opt.ir" -p dce --emit dot --render svg -o "$OUT/$NAME.svg"
 cat "$OUT/${NAME}_bool.py"
 
 step "6. run the decompiled program on sampled sequences and compare with the spec"
@@ -46,4 +47,4 @@ print(f"decompiled program vs spec: {len(want) - bad}/{len(want)} sequences iden
 sys.exit(1 if bad else 0)
 PY
 
-step "done: $OUT/${NAME}_bool.py, $OUT/${NAME}_net.py, $OUT/$NAME.dot(.svg), $OUT/$NAME.opt.ir"
+step "done: $OUT/${NAME}_bool.py, $OUT/${NAME}_net.py, $OUT/$NAME.svg (picture), $OUT/$NAME.dot, $OUT/$NAME.opt.ir"

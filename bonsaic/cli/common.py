@@ -24,7 +24,11 @@ def report(err: BonsaicError) -> None:
 
 
 def user_errors(fn: F) -> F:
-    """Decorator: turn :class:`BonsaicError` into a clean message and exit code 2 (no traceback)."""
+    """Decorator: turn :class:`BonsaicError` into a clean message and exit code 2 (no traceback).
+
+    File-system failures (an unwritable output path, a directory given as a file) are the user's to fix
+    too, so they get the same treatment: the path and the system's reason, exit code 2.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -33,5 +37,10 @@ def user_errors(fn: F) -> F:
         except BonsaicError as err:
             report(err)
             raise typer.Exit(code=err.exit_code) from None
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            print(f"{where}error: {err.strerror or err}", file=sys.stderr)
+            print("hint: check that the path exists and that you may read or write it", file=sys.stderr)
+            raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]

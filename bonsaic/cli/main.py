@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -46,6 +48,12 @@ def main() -> None:
     except BonsaicError as err:  # backstop: commands already catch these
         print(err.render(), file=sys.stderr)
         sys.exit(2)
+    except Exception as err:  # a bug in bonsaic, not in the user's input: say so, keep the traceback short
+        traceback.print_exc(file=sys.stderr)
+        print(f"bonsaic {__version__}: internal error ({type(err).__name__}). This is a bug in bonsaic, "
+              "not in your input; please report it with the command line and the input files.",
+              file=sys.stderr)
+        sys.exit(70)  # EX_SOFTWARE
 
 
 if __name__ == "__main__":

@@ -41,7 +41,9 @@ def train_command(
     seed: Annotated[int | None, typer.Option(help="Random seed (overrides the spec).")] = None,
     restarts: Annotated[int | None, typer.Option(help="Independent networks trained together; the "
                                                  "smallest solved one is kept.")] = None,
-    batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).")] = None,
+    batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).", min=1)] = None,
+    length: Annotated[int | None, typer.Option(help="Steps per training sequence (overrides the spec).",
+                                               min=1)] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
@@ -58,7 +60,7 @@ def train_command(
 
     spec = load_spec(spec_path)
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
-                                       device=device)
+                                       length=length, device=device)
     output = output or spec_path.with_suffix(".ir")
     checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
     if resume is None:

@@ -27,7 +27,7 @@ class CellConfig:
     outputs: int = 8
     states: int = 4
     activation: Activation = field(default_factory=Activation.interpolated_ameo)
-    initializer: str = "glorot_uniform"
+    initializer: str = "glorot_normal"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class TrainingError(RuntimeError):
     """Training cannot go on (e.g. the loss keeps diverging after every recovery)."""
 
 
+MAX_FALLBACKS = 8  # earlier best snapshots kept per restart, tried in turn if the best fails to verify
+
+
 def stream_seed(seed: int, step: int, stream: int) -> int:
     """A data seed that depends only on the run seed, the step and the stream (train/validation)."""
     return int(np.random.SeedSequence([seed, step, stream]).generate_state(1)[0])
@@ -116,6 +119,7 @@ class Trainer:
         self.reg_scale = Tensor([1.0], device=settings.device)
         self.step = 0
         self.best: dict[int, Snapshot] = {}
+        self.fallbacks: dict[int, list[Snapshot]] = {}  # earlier bests per restart, oldest first
         self.best_reg_step = 0
         self.recoveries = 0
         self.last_report: EvalReport | None = None
@@ -163,9 +167,14 @@ class Trainer:
         arrays = self._state_arrays()
         for k, snap in self.best.items():
             arrays.update({f"best.{k}.{name}": value for name, value in snap.params.items()})
+        for k, snaps in self.fallbacks.items():
+            for i, snap in enumerate(snaps):
+                arrays.update({f"fallback.{k}.{i}.{name}": value for name, value in snap.params.items()})
         meta = {
             "step": self.step, "seed": self.settings.seed, "spec_name": self.spec.name,
             "best": {str(k): {"step": s.step, "reg": s.reg} for k, s in self.best.items()},
+            "fallbacks": {str(k): [{"step": s.step, "reg": s.reg} for s in snaps]
+                          for k, snaps in self.fallbacks.items()},
             "best_reg_step": self.best_reg_step, "recoveries": self.recoveries,
         }
         save_checkpoint(path, arrays, meta)
@@ -184,6 +193,13 @@ class Trainer:
                              {name.split(".", 2)[2]: value for name, value in arrays.items()
                               if name.startswith(f"best.{k}.")})
             for k, info in meta["best"].items()
+        }
+        self.fallbacks = {
+            int(k): [Snapshot(info["step"], info["reg"],
+                              {name.split(".", 3)[3]: value for name, value in arrays.items()
+                               if name.startswith(f"fallback.{k}.{i}.")})
+                     for i, info in enumerate(infos)]
+            for k, infos in meta.get("fallbacks", {}).items()
         }
         self._last_good = (self.step, self._state_arrays())
         self._clock = (time.perf_counter(), self.step)
@@ -270,7 +286,8 @@ class Trainer:
         """Validate every restart on fresh sequences; remember the best solved networks."""
         s = self.settings
         params = self.params_numpy()
-        x, y = self.program.generate(s.val_sequences, s.length, stream_seed(s.seed, self.step, VALIDATION_STREAM))
+        x, y = self.program.generate(s.val_sequences, s.length * s.val_length_factor,
+                                     stream_seed(s.seed, self.step, VALIDATION_STREAM))
         out = numpy_forward(self.shape, params, np.broadcast_to(x, (s.restarts, *x.shape)))
         accuracy = (np.where(out > 0, 1.0, -1.0) == y).mean(axis=(1, 2, 3))
         kernels = [params[name].reshape(s.restarts, -1) for name in kernel_names(params)]
@@ -278,6 +295,9 @@ class Trainer:
         plain_reg = regularization_numpy(params, s.regularizer)
         for k in np.flatnonzero(accuracy >= 1.0):
             if k not in self.best or plain_reg[k] < self.best[k].reg:
+                if k in self.best:  # the one it replaces stays a fallback in case this one fails to verify
+                    self.fallbacks.setdefault(int(k), []).append(self.best[int(k)])
+                    del self.fallbacks[int(k)][:-MAX_FALLBACKS]
                 self.best[int(k)] = Snapshot(self.step, float(plain_reg[k]),
                                              {name: value[k:k + 1].copy() for name, value in params.items()})
                 self.best_reg_step = self.step

@@ -37,7 +37,7 @@ class CellShape:
     outputs: int
     states: int
     activation: Activation
-    initializer: str = "glorot_uniform"
+    initializer: str = "glorot_normal"
 
 
 @dataclass(frozen=True)
@@ -131,21 +131,34 @@ class BonsaiNet:
         self.restarts = next(iter(params.values())).shape[0]
 
     def __call__(self, x: Tensor) -> Tensor:
+        """Unrolled over time. Only the state part of a cell is recurrent, so each cell's input
+        projection ``x_t @ W[:inputs]`` is one matmul over all timesteps, and the dense layer is one
+        matmul over the whole sequence: fewer, larger kernels per step than concatenating
+        ``[x_t, state]`` at every step (docs/performance.md has the measurements)."""
         k, batch, length, _ = x.shape
-        seq = [x[:, :, t, :] for t in range(length)]
+        seq = x
         for i, cell in enumerate(self.shape.cells):
             w, b, s0 = (self.params[f"cell{i}.{n}"] for n in ("w", "b", "s0"))
+            width = cell.outputs + cell.states
+            if cell.inputs:
+                flat = seq.reshape(k, batch * length, cell.inputs) @ w[:, : cell.inputs, :]
+                pre = flat.reshape(k, batch, length, width) + b.unsqueeze(1)
+            else:  # a task without inputs (loop3): the cell is driven by its bias and state alone
+                pre = b.unsqueeze(1).expand(k, batch, length, width)
+            w_state = w[:, cell.inputs :, :]
             state = s0.expand(k, batch, cell.states)
             outs = []
-            for x_t in seq:
-                z = activation.apply(cell.activation, x_t.cat(state, dim=-1) @ w + b)
+            for t in range(length):
+                z = activation.apply(cell.activation, pre[:, :, t, :] + state @ w_state)
                 outs.append(z[:, :, : cell.outputs])
-                state = z[:, :, cell.outputs:]
-            seq = outs
+                state = z[:, :, cell.outputs :]
+            seq = Tensor.stack(*outs, dim=2)
         if self.shape.has_dense:
             wd, bd = self.params["dense.w"], self.params["dense.b"]
-            seq = [activation.apply(self.shape.dense_activation, y @ wd + bd) for y in seq]
-        return Tensor.stack(*seq, dim=2)
+            width = self.shape.cells[-1].outputs
+            dense = (seq.reshape(k, batch * length, width) @ wd).reshape(k, batch, length, self.shape.n_outputs)
+            seq = activation.apply(self.shape.dense_activation, dense + bd.unsqueeze(1))
+        return seq
 
 
 def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ All K restarts train together as one batched model (:mod:`bonsaic.train.model`),
 only means judging the K best-solved snapshots the loop kept. Each is lowered to the IR and put
 through a quick verified ``clip,dce`` pipeline; the one with the fewest remaining edges (nonzero
 weights) is kept, ties going to the lower regularization loss. A snapshot whose graph does not
-verify (validation is sampled, verification is exhaustive or much larger) is not eligible.
+verify (validation is sampled, verification is exhaustive or much larger) is not eligible; then the
+restart's earlier best snapshots (``Trainer.fallbacks``, newest first) are tried in its place.
 """
 
 from __future__ import annotations
@@ -57,9 +58,14 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
         if snap is None:
             results.append(RestartResult(k, acc, None, None, False, None, None))
             continue
-        graph = lower_restart(spec, trainer.shape, snap.params)
-        edges = quick_prune_size(graph)
-        results.append(RestartResult(k, acc, snap.step, snap.reg, edges is not None, edges, graph))
+        for candidate in [snap, *reversed(trainer.fallbacks.get(k, []))]:
+            graph = lower_restart(spec, trainer.shape, candidate.params)
+            edges = quick_prune_size(graph)
+            if edges is not None:
+                break
+        if edges is None:  # report the best snapshot's numbers, not the oldest fallback's
+            candidate, graph = snap, None
+        results.append(RestartResult(k, acc, candidate.step, candidate.reg, edges is not None, edges, graph))
     return results
 
 

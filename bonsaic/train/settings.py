@@ -29,6 +29,10 @@ def default_device() -> str | None:
 class TrainSettings:
     """Everything the loop needs besides the spec's model. ``patience`` 0 means "run all steps".
 
+    Validation runs on sequences ``val_length_factor`` times the training length: a network that is
+    right for 20 steps but drifts at step 57 is not solved (the verifier would reject it anyway, since
+    it checks every length), so "solved" snapshots are ones that generalise past the training length.
+
     ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
     objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
     """
@@ -45,6 +49,7 @@ class TrainSettings:
     schedule: tuple[Any, ...] = ()
     eval_every: int = 50
     val_sequences: int = 512
+    val_length_factor: int = 5  # validation sequences are this many times longer than training ones
     checkpoint_every: int = 1000
     device: str | None = None
 

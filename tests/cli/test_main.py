@@ -33,3 +33,50 @@ def test_help_is_fast_and_does_not_import_tinygrad() -> None:
     code = "import sys; from bonsaic.cli import main; print('tinygrad' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bonsaic.cli.main", *args], capture_output=True, text=True)
+
+
+def test_an_unwritable_output_path_is_a_clean_error(tmp_path) -> None:
+    spec = tmp_path / "t.bns"
+    spec.write_text("task t\ninput x\noutput y\nstep {\n    y = x\n}\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = _run_cli("sample", str(spec), "-n", "1")
+    assert out.returncode == 0, out.stderr
+    ir_text = (tmp_path / "m.ir")
+    ir_text.write_text("bonsai-ir 1\n")  # truncated on purpose: a user error, not a crash
+    bad = _run_cli("stats", str(ir_text))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    target = blocker / "sub" / "x.dot"  # a path under a regular file can never be created
+    result = _run_cli("opt", str(_tiny_ir(tmp_path)), "-p", "dce", "--emit", "dot", "-o", str(target))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(blocker) in result.stderr
+
+
+def test_an_internal_error_says_it_is_a_bug_and_exits_70(monkeypatch, capsys) -> None:
+    from bonsaic.cli import main as main_module
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(main_module, "app", explode)
+    try:
+        main_module.main()
+    except SystemExit as stop:
+        assert stop.code == 70
+    else:
+        raise AssertionError("main() did not exit")
+    err = capsys.readouterr().err
+    assert "boom" in err and "bug in bonsaic" in err
+
+
+def _tiny_ir(tmp_path):
+    path = tmp_path / "tiny.ir"
+    path.write_text(
+        "bonsai-ir 1\n\nact linear = linear\n\ninput x\n\nneuron dense.0 = linear(1.0*x)\n\noutput y = dense.0\n\n"
+        'spec "t.bns"\n| task t\n| input x\n| output y\n| step {\n|     y = x\n| }\nend\n')
+    return path

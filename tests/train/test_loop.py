@@ -88,3 +88,30 @@ def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: P
     assert any("non-finite loss" in e.get("event", "") and e["step"] == 21 for e in events)
     assert [e["step"] for e in events if "accuracy" in e][-1] == 40
     assert any(e.get("event", "").startswith("schedule: reg") and e["step"] == 30 for e in events)
+
+
+def test_a_best_snapshot_that_fails_to_verify_falls_back_to_an_earlier_one(
+        spec, settings, reference_run, tmp_path: Path) -> None:
+    from bonsaic.train.loop import Snapshot
+    from bonsaic.train.restarts import choose, judge_restarts
+
+    trained, _, _ = reference_run
+    k, good = next(iter(trained.best.items()))
+    broken = Snapshot(good.step + 1, good.reg / 2, {name: np.zeros_like(v) for name, v in good.params.items()})
+    trainer = Trainer(spec, settings)
+    trainer.best = {k: broken}  # validation can be fooled; the verifier is not
+    trainer.fallbacks = {k: [good]}
+    trainer.last_report = trained.last_report
+    kept = choose(judge_restarts(trainer, spec))
+    assert kept is not None and kept.index == k and kept.best_step == good.step
+    trainer.fallbacks = {}
+    assert choose(judge_restarts(trainer, spec)) is None
+    trainer.fallbacks = {k: [good]}
+    trainer.save(tmp_path / "fb.safetensors")  # fallbacks survive a checkpoint
+    trainer.close()
+    resumed = Trainer(spec, settings)
+    resumed.resume(tmp_path / "fb.safetensors")
+    resumed.close()
+    assert [s.step for s in resumed.fallbacks[k]] == [good.step]
+    for name, value in good.params.items():
+        np.testing.assert_array_equal(resumed.fallbacks[k][0].params[name], value, err_msg=name)
