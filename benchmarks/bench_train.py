@@ -7,8 +7,11 @@ markdown section; every number in it is measured in that run, on that machine.
   data, for the 1-cell net of ``examples/delay1.bns`` (4 outputs, 2 states) and the 2-cell net of
   ``examples/gate_switcher.bns`` (16/10 each), length 20, batch 64/256/1024; the PyTorch rows run
   the same model (``benchmarks/torch_reference.py``) on the same data in the same process.
-* Time to the first step: a fresh process from start-up to the end of the first training step,
-  with an empty tinygrad cache (cold) and again with the cache it left (warm).
+* Time to the first step: a fresh process from start-up to the end of the first training step:
+  with nothing cached (cold; this run also writes bonsaic's step cache), with only tinygrad's
+  compile cache warm (``BONSAIC_JIT_CACHE=0``: what every run cost before the step cache), and with
+  bonsaic's step cache (``bonsaic/train/jitcache.py``, what a second ``bonsaic train`` of the same
+  configuration sees).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# tinygrad writes the device it picks into os.environ["DEV"] "for spawned children"; children must
+# see the user's DEV (usually none), or they would all run on whatever tinygrad picked here.
+USER_DEV = os.environ.get("DEV")
 CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
 LENGTH = 20
 FIRST_STEP_CHILD = """
@@ -110,17 +116,26 @@ def derivative_variant(autograd: bool, seconds: float) -> tuple[float, float, fl
     return first, rate, diff
 
 
+def _child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DEV"}
+    if USER_DEV is not None:
+        env["DEV"] = USER_DEV
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
 def _in_fresh_process(*args: str) -> list[float]:
     """Run this file with ``args`` in a new process (no kernels compiled yet) and read its numbers."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = _child_env(BONSAIC_JIT_CACHE="0")  # really compile each variant
     done = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True,
                           check=True)
     return [float(v) for v in done.stdout.split()]
 
 
-def first_step_seconds(example: str, batch: int, cache_db: str) -> float:
-    """Wall time from spawning a fresh process to the end of its first training step."""
-    env = {**os.environ, "CACHEDB": cache_db, "PYTHONPATH": str(ROOT)}
+def first_step_seconds(example: str, batch: int, cache_dir: Path, step_cache: bool) -> float:
+    """Wall time from spawning a fresh process to the end of its first training step, with tinygrad's
+    compile cache and bonsaic's step cache in ``cache_dir`` (the latter only if ``step_cache``)."""
+    env = _child_env(CACHEDB=str(cache_dir / "tinygrad.db"), BONSAIC_CACHE_DIR=str(cache_dir),
+                     BONSAIC_JIT_CACHE="1" if step_cache else "0")
     start = time.time()
     done = subprocess.run([sys.executable, "-c", FIRST_STEP_CHILD, str(ROOT / "examples" / example),
                            str(batch)], env=env, capture_output=True, text=True, check=True)
@@ -161,13 +176,15 @@ def main(quick: bool = False) -> str:
                                                   str(seconds))
             lines.append(f"| {variant} | {first:.1f} | {rate:.1f} | {diff:.2e} |")
     lines += ["", "### Time to the first training step (fresh process, batch 256)", "",
-              "| net | cold cache (s) | warm cache (s) |", "|---|---|---|"]
+              "| net | cold: nothing cached (s) | tinygrad compile cache only (s) | bonsaic step cache (s) "
+              "| step cache file (MB) |", "|---|---|---|---|---|"]
     for name, example in list(CONFIGS.items())[: 1 if quick else 2]:
         with tempfile.TemporaryDirectory() as tmp:
-            db = str(Path(tmp) / "cache.db")
-            cold = first_step_seconds(example, 256, db)
-            warm = first_step_seconds(example, 256, db)
-        lines.append(f"| {name} | {cold:.1f} | {warm:.1f} |")
+            cold = first_step_seconds(example, 256, Path(tmp), step_cache=True)
+            compile_cache = first_step_seconds(example, 256, Path(tmp), step_cache=False)
+            warm = first_step_seconds(example, 256, Path(tmp), step_cache=True)
+            size = sum(f.stat().st_size for f in (Path(tmp) / "jit").glob("*.pkl")) / 1e6
+        lines.append(f"| {name} | {cold:.1f} | {compile_cache:.1f} | {warm:.1f} | {size:.1f} |")
     return "\n".join(lines) + "\n"
 
 

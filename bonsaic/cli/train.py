@@ -44,6 +44,8 @@ def train_command(
     batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).", min=1)] = None,
     length: Annotated[int | None, typer.Option(help="Steps per training sequence (overrides the spec).",
                                                min=1)] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (overrides the spec; with --resume it "
+                                             "replaces the checkpoint's current rate).", min=0.0)] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
@@ -60,18 +62,23 @@ def train_command(
 
     spec = load_spec(spec_path)
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
-                                       length=length, device=device)
+                                       length=length, lr=lr, device=device)
     output = output or spec_path.with_suffix(".ir")
     checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
     if resume is None:
         log_path.unlink(missing_ok=True)
     log = LossLog(log_path)
     trainer = Trainer(spec, settings, log)
+    print("training step loaded from cache" if trainer.jit_cached else
+          "capturing the training step (the first run of this configuration compiles it; later runs load it "
+          "from the cache)", file=sys.stderr)
     if resume is not None:
         trainer.resume(resume)
+        if lr is not None:
+            trainer.set_lr(lr)
     ctrl_c = _CtrlC()
     previous_handler = signal.signal(signal.SIGINT, ctrl_c)
-    display = QuietProgress() if quiet else LiveProgress(settings.steps, trainer.step)
+    display = QuietProgress() if quiet else LiveProgress(settings.steps, trainer.step, not trainer.jit_cached)
     try:
         with display:
             reason = trainer.run(stop=lambda: ctrl_c.requested, on_step=display.on_step,

@@ -16,6 +16,7 @@ that a checkpoint saves and restores, so a resumed run repeats an uninterrupted 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,7 @@ from tinygrad import Tensor, TinyJit
 from tinygrad.helpers import Context
 from tinygrad.nn import optim
 
+from bonsaic.train import jitcache
 from bonsaic.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from bonsaic.train.log import LossLog
 from bonsaic.train.model import BonsaiNet, NetShape, init_params, kernel_names, numpy_forward
@@ -126,15 +128,48 @@ class Trainer:
         self._events: list[str] = []  # logged since the last evaluation
         Tensor.realize(*self._state_tensors().values())  # the JIT then captures exactly these buffers
         self._last_good = (self.step, self._state_arrays())
-        self._jit_step = TinyJit(self._train_step)
+        self._jit_key: str | None = None  # set while the step still has to be captured and cached
+        self._jit_step, self.jit_cached = self._make_step()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: tuple[int, Future] | None = None
+        self._clock = (time.perf_counter(), self.step)
+
+    # -- the captured step ---------------------------------------------------------------------
+    def _jit_key_parts(self) -> dict[str, Any]:
+        """What the captured step's kernels depend on besides code and machine (see jitcache)."""
+        s = self.settings
+        return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
+                "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
+                "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
+
+    def _make_step(self) -> tuple[Any, bool]:
+        """The training step: loaded from the step cache when this configuration was captured
+        before (seconds instead of a full schedule and compile), else a fresh ``TinyJit``."""
+        key = jitcache.cache_key(self._jit_key_parts()) if jitcache.enabled() else None
+        cached = jitcache.load(key) if key is not None else None
+        mine = self._state_tensors()
+        if cached is not None:
+            step, theirs = cached
+            if theirs.keys() == mine.keys() and all(theirs[n].shape == t.shape for n, t in mine.items()):
+                initial = self._last_good[1]
+                for name, tensor in mine.items():  # this run's tensors now *are* the step's buffers
+                    tensor.replace(theirs[name])
+                    jitcache.write_into(tensor, initial[name])
+                return step, True
+        jit = TinyJit(self._train_step)
         # TinyJit runs its first call eagerly and captures on the second, scheduling the whole
         # unrolled graph twice. Every buffer the step touches is already realized, so capturing on
         # the first call gives the same results and nearly halves the time to the first step
         # (docs/performance.md). tinygrad has no public switch for this; cnt is its call counter.
-        self._jit_step.cnt = 1
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._pending: tuple[int, Future] | None = None
-        self._clock = (time.perf_counter(), self.step)
+        jit.cnt = 1
+        self._jit_key = key
+        return jit, False
+
+    def _cache_step(self) -> None:
+        """After the first (capturing) call: store the step for the next process."""
+        if self._jit_key is not None:
+            jitcache.save(self._jit_key, self._jit_step, self._state_tensors())
+            self._jit_key = None
 
     # -- state ---------------------------------------------------------------------------------
     def _state_tensors(self) -> dict[str, Tensor]:
@@ -148,11 +183,17 @@ class Trainer:
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Write saved values *into* the existing buffers (the captured JIT keeps using them)."""
-        for name, t in self._state_tensors().items():
+        tensors = self._state_tensors()
+        for name, t in tensors.items():
             if name not in arrays or arrays[name].shape != t.shape:
                 raise CheckpointError(f"checkpoint does not fit this model: {name} missing or resized")
-            t.assign(Tensor(arrays[name], device=t.device))
-        Tensor.realize(*self._state_tensors().values())
+        for name, t in tensors.items():
+            jitcache.write_into(t, arrays[name])
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate from now on (e.g. after resuming with a different ``--lr``)."""
+        jitcache.write_into(self.opt.lr, np.full(self.opt.lr.shape, lr, np.float32))
+        self._log_event(f"lr set to {lr:g}")
 
     @property
     def lr(self) -> float:
@@ -231,7 +272,7 @@ class Trainer:
         for event in self.settings.schedule:
             if event.step == self.step:
                 target = self.opt.lr if event.target == "lr" else self.reg_scale
-                target.assign(target * event.factor).realize()
+                jitcache.write_into(target, target.numpy() * event.factor)
                 self._log_event(f"schedule: {event.target} *= {event.factor:g}")
 
     def _recover(self, why: str) -> None:
@@ -241,7 +282,7 @@ class Trainer:
             raise TrainingError(f"{why} at step {self.step} again after {MAX_RECOVERIES} recoveries")
         step, arrays = self._last_good
         self._load_state_arrays(arrays)
-        self.opt.lr.assign(self.opt.lr * LR_BACKOFF).realize()
+        jitcache.write_into(self.opt.lr, self.opt.lr.numpy() * LR_BACKOFF)
         self._log_event(f"{why} at step {self.step}: restored step {step}, lr -> {self.lr:.3g}")
         self.step = step
 
@@ -266,6 +307,7 @@ class Trainer:
             mse, reg = self._jit_step(Tensor(x, device=self.settings.device),
                                       Tensor(y, device=self.settings.device))
             loss = float(mse.numpy().sum() + reg.numpy().sum())
+            self._cache_step()
             self.step += 1
             if not math.isfinite(loss):
                 self._recover("non-finite loss")

@@ -29,11 +29,11 @@ def summary(report: EvalReport) -> str:
 class LiveProgress:
     """A rich progress bar on stderr, refreshed every step, with the latest validation summary."""
 
-    def __init__(self, total: int, start: int) -> None:
+    def __init__(self, total: int, start: int, compiling: bool = True) -> None:
         self.console = Console(stderr=True)
         self.bar = Progress(TextColumn("train"), BarColumn(bar_width=16), MofNCompleteColumn(),
                             TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=self.console)
-        self.task = self.bar.add_task("train", total=total, completed=start, info="compiling the step...")
+        self.task = self.bar.add_task("train", total=total, completed=start, info="compiling the step..." if compiling else "")
 
     def __enter__(self) -> LiveProgress:
         self.bar.start()

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from typing import Any
 
 
 def default_device() -> str | None:
-    """``CPU`` (tinygrad's clang back end) unless ``DEV`` is set; None lets tinygrad choose.
+    """``CPU`` (tinygrad's clang back end) unless the user chose a device with ``DEV``; None lets
+    tinygrad choose.
 
     tinygrad's own default prefers an OpenCL device when one exists; with PoCL (OpenCL on the CPU)
     that is 5-9x slower for these networks than ``CPU`` (docs/performance.md), so the trainer asks
     for ``CPU`` explicitly. ``--device`` and ``DEV=...`` still pick any other device.
-    """
-    if os.environ.get("DEV"):
-        return None
-    from tinygrad import Device
 
+    The user's ``DEV`` is read from tinygrad's ``DEV`` setting (parsed when tinygrad was imported),
+    not from ``os.environ``: once tinygrad picks its default device it writes ``DEV`` into the
+    environment for child processes, which made every trainer after the first in one process run on
+    OpenCL.
+    """
+    from tinygrad import Device
+    from tinygrad.helpers import DEV
+
+    if DEV.device:
+        return None
     try:
         Device["CPU"]
     except Exception:  # noqa: BLE001 - any failure to open it means "not usable here"

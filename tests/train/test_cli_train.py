@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 from typer.testing import CliRunner
 
 from bonsaic.cli.main import app
@@ -36,3 +37,22 @@ def test_bad_spec_is_a_located_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["train", str(spec)])
     assert result.exit_code == 2
     assert "broken.bns:5:" in result.output
+
+
+def test_resume_with_lr_replaces_the_checkpoints_rate(tmp_path: Path) -> None:
+    from bonsaic.train.checkpoint import load_checkpoint
+
+    source = (EXAMPLES / "delay1.bns").read_text()
+    spec = tmp_path / "delay1.bns"
+    spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
+    first = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20"])
+    assert first.exit_code in (0, 1), first.output
+    arrays, _ = load_checkpoint(tmp_path / "delay1.safetensors")
+    assert arrays["opt.lr"][0] != np.float32(0.0001)
+    resumed = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "30", "--lr", "0.0001",
+                                       "--resume", str(tmp_path / "delay1.safetensors")])
+    assert resumed.exit_code in (0, 1), resumed.output
+    arrays, meta = load_checkpoint(tmp_path / "delay1.safetensors")
+    assert meta["step"] == 30 and arrays["opt.lr"][0] == np.float32(0.0001)
+    events = [json.loads(line) for line in (tmp_path / "delay1.jsonl").read_text().splitlines()]
+    assert any(e.get("event") == "lr set to 0.0001" and e["step"] == 20 for e in events)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from bonsaic.spec import ScheduleEvent, load_spec
+from bonsaic.train import jitcache
 from bonsaic.train.log import LossLog
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
@@ -77,7 +78,7 @@ def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: P
     lr = trainer.lr
     poisoned = trainer.params_numpy()["cell0.w"]
     poisoned[0, 0, 0] = np.nan
-    trainer.net.params["cell0.w"].assign(poisoned).realize()
+    jitcache.write_into(trainer.net.params["cell0.w"], poisoned)
     assert trainer.run(until=40) == "steps"
     trainer.close()
     log.close()

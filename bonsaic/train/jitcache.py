@@ -1,0 +1,147 @@
+"""A disk cache of captured training steps, so a new process starts training in seconds.
+
+Capturing the ``TinyJit`` step schedules and compiles the whole unrolled network, forward and
+backward: 10-100 s on the 2-core build machine even when tinygrad's own cache holds the compiled C
+(it caches compiled programs, not schedules). A captured step can be pickled with the tensors it
+reads and writes and loaded in another process in about a second (docs/performance.md).
+
+Two details make a loaded step usable:
+
+* **Fresh buffer slots.** tinygrad names each buffer ``UOp`` by a per-process counter and
+  hash-conses ``UOp`` objects, so a buffer unpickled with slot 7 *is* the buffer the loading
+  process created as slot 7. :class:`_FreshSlots` gives every unpickled buffer a new slot.
+* **Values are written into the buffers** (:func:`write_into`), never ``assign``-ed: an ``assign``
+  after loading gives the tensor a new buffer the step does not see.
+
+The key covers everything that shapes the step: tinygrad's version, this package's training code,
+the network, batch, length, restarts, optimizer, regularizer, device and CPU. Anything unreadable is
+treated as a miss (and replaced), so a stale or broken cache costs a capture, never a wrong run.
+``BONSAIC_JIT_CACHE=0`` turns the cache off; ``BONSAIC_CACHE_DIR`` moves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tinygrad
+from tinygrad import Tensor
+from tinygrad.device import Buffer
+from tinygrad.dtype import _to_np_dtype
+from tinygrad.uop.ops import Ops, ParamArg, UOp
+
+_CODE_FILES = ("activation.py", "jitcache.py", "loop.py", "model.py", "regularizer.py")
+FORMAT = 1
+# tinygrad settings that change which kernels a step compiles to
+TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "CPU_COUNT", "FLOAT16", "IMAGE", "JIT", "SPEC")
+
+
+def enabled() -> bool:
+    return os.environ.get("BONSAIC_JIT_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def cache_dir() -> Path:
+    if explicit := os.environ.get("BONSAIC_CACHE_DIR"):
+        return Path(explicit) / "jit"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bonsaic" / "jit"
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    """A digest of ``parts`` (what the caller's step depends on) plus code, versions and machine."""
+    here = Path(__file__).parent
+    code = hashlib.sha256()
+    for name in _CODE_FILES:
+        code.update((here / name).read_bytes())
+    everything = {"format": FORMAT, "tinygrad": getattr(tinygrad, "__version__", "?"), "code": code.hexdigest(),
+                  "machine": platform.machine(), "cpu": _cpu_name(), **parts}
+    return hashlib.sha256(json.dumps(everything, sort_keys=True, default=repr).encode()).hexdigest()[:32]
+
+
+class _FreshSlots(pickle.Unpickler):
+    """Unpickles tinygrad objects, renumbering every buffer ``UOp`` with a slot from this process's
+    counter, so unpickled buffers can never be confused with ones this process already made."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file)
+        self._slots: dict[int, int] = {}
+
+    def _uop(self, op: Ops, dtype: Any = None, src: tuple = (), arg: Any = None, tag: Any = None,
+             metadata: Any = None, buffer: Any = None) -> UOp:
+        if op is Ops.BUFFER and isinstance(arg, ParamArg):
+            if arg.slot not in self._slots:
+                self._slots[arg.slot] = next(UOp.unique_num)
+            arg = dataclasses.replace(arg, slot=self._slots[arg.slot])
+        return UOp(op, dtype, src, arg, tag, metadata, buffer)
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == UOp.__module__ and name == "UOp":
+            return self._uop
+        return super().find_class(module, name)
+
+
+def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
+    """The cached ``(step, state tensors)`` for ``key``, or None (missing, disabled or unreadable)."""
+    path = cache_dir() / f"{key}.pkl"
+    if not enabled() or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            step, tensors = _FreshSlots(f).load()
+    except Exception:  # noqa: BLE001 - any broken cache file is a miss; save() replaces it
+        return None
+    if not isinstance(tensors, dict) or not all(isinstance(t, Tensor) for t in tensors.values()):
+        return None
+    return step, tensors
+
+
+def save(key: str, step: Any, tensors: dict[str, Tensor]) -> Path | None:
+    """Store a captured step with the tensors it uses, atomically; None if the cache is off or
+    cannot be written (a cache is an optimisation: failing to write it must not stop training)."""
+    if not enabled():
+        return None
+    target = cache_dir() / f"{key}.pkl"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((step, tensors), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return target
+
+
+def write_into(tensor: Tensor, value: np.ndarray) -> None:
+    """Copy ``value`` into ``tensor``'s existing buffer, which a captured step reads and writes.
+
+    ``Tensor.assign`` would be the obvious call, but on a step loaded from the cache it leaves the
+    tensor on a new buffer that the step never sees; a direct copy keeps the two together.
+    """
+    tensor.realize()
+    buf = tensor.uop.buffer
+    data = np.ascontiguousarray(np.broadcast_to(value, tensor.shape), dtype=_to_np_dtype(tensor.dtype))
+    buf.ensure_allocated()
+    buf.copy_from(Buffer("PYTHON", buf.size, buf.dtype, opaque=memoryview(bytearray(data.tobytes()))))

@@ -1,0 +1,105 @@
+"""The captured-step cache: a loaded step must train exactly like a freshly captured one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bonsaic.spec import load_spec
+from bonsaic.train import jitcache
+from bonsaic.train.loop import Trainer
+from bonsaic.train.settings import TrainSettings
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BONSAIC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("BONSAIC_JIT_CACHE", raising=False)
+    return tmp_path / "cache" / "jit"
+
+
+def _settings(spec, **extra) -> TrainSettings:  # noqa: ANN001
+    chosen = {"batch": 16, "length": 5, "steps": 25, "restarts": 2, "seed": 11, "eval_every": 10,
+              "val_sequences": 64, "schedule": (), **extra}
+    return TrainSettings.from_spec(spec, **chosen)
+
+
+def _train(spec, settings: TrainSettings, steps: int = 25) -> tuple[Trainer, dict[str, np.ndarray]]:  # noqa: ANN001
+    trainer = Trainer(spec, settings)
+    trainer.run(until=steps)
+    trainer.close()
+    return trainer, trainer.params_numpy()
+
+
+def test_a_loaded_step_trains_bit_for_bit_like_a_captured_one(cache: Path, monkeypatch) -> None:
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
+    uncached, reference = _train(spec, _settings(spec))
+    assert not uncached.jit_cached and not cache.exists()
+    monkeypatch.delenv("BONSAIC_JIT_CACHE")
+    first, params_first = _train(spec, _settings(spec))
+    assert not first.jit_cached and len(list(cache.glob("*.pkl"))) == 1
+    # Two trainers from the cache alive at once, with different seeds: each must keep its own buffers.
+    second = Trainer(spec, _settings(spec))
+    other = Trainer(spec, _settings(spec, seed=12))
+    assert second.jit_cached and other.jit_cached
+    second.run(until=25)
+    other.run(until=25)
+    second.close()
+    other.close()
+    for name, value in reference.items():
+        np.testing.assert_array_equal(params_first[name], value, err_msg=name)
+        np.testing.assert_array_equal(second.params_numpy()[name], value, err_msg=name)
+    assert not np.array_equal(other.params_numpy()["cell0.w"], reference["cell0.w"])
+
+
+def test_a_different_configuration_is_a_different_entry(cache: Path) -> None:
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    _train(spec, _settings(spec), steps=1)
+    trainer, _ = _train(spec, _settings(spec, batch=8), steps=1)
+    assert not trainer.jit_cached and len(list(cache.glob("*.pkl"))) == 2
+
+
+def test_a_broken_cache_file_is_a_miss_and_gets_replaced(cache: Path) -> None:
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    _train(spec, _settings(spec), steps=1)
+    (entry,) = cache.glob("*.pkl")
+    entry.write_bytes(b"not a pickle")
+    trainer, _ = _train(spec, _settings(spec), steps=2)
+    assert not trainer.jit_cached and entry.stat().st_size > 100
+    assert Trainer(spec, _settings(spec)).jit_cached
+
+
+def test_write_into_changes_what_the_loaded_step_reads(cache: Path) -> None:
+    """Schedule events, NaN recovery and resume all write state this way."""
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    _train(spec, _settings(spec), steps=1)
+    trainer = Trainer(spec, _settings(spec))
+    assert trainer.jit_cached
+    jitcache.write_into(trainer.opt.lr, np.zeros(1, np.float32))
+    before = trainer.params_numpy()
+    trainer.run(until=3)
+    trainer.close()
+    for name, value in before.items():  # lr 0: Adam moves nothing
+        np.testing.assert_array_equal(trainer.params_numpy()[name], value, err_msg=name)
+
+
+def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
+    """The point of the cache: a second ``bonsaic train`` process skips the capture."""
+    out = tmp_path / "d.ir"
+    cmd = [sys.executable, "-m", "bonsaic.cli.main", "train", str(EXAMPLES / "delay1.bns"), "-o", str(out),
+           "--steps", "30", "--batch", "16", "--length", "5", "--quiet", "--seed", "4"]
+    env = dict(os.environ)
+    runs = [subprocess.run(cmd, capture_output=True, text=True, env=env, check=False) for _ in range(2)]
+    for run in runs:
+        assert run.returncode in (0, 1), run.stderr
+    assert "training step loaded from cache" not in runs[0].stderr + runs[0].stdout
+    assert "training step loaded from cache" in runs[1].stderr + runs[1].stdout
+    assert len(list(cache.glob("*.pkl"))) == 1

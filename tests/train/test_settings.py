@@ -1,0 +1,25 @@
+"""Which device the trainer picks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bonsaic.train.settings import default_device
+
+
+def test_tinygrads_own_device_choice_is_not_taken_for_the_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once tinygrad picks its default device it writes it to os.environ["DEV"] for child processes.
+    That must not make later trainers in the process believe the user asked for it (it made every
+    trainer after the first run on PoCL's slow OpenCL device)."""
+    from tinygrad import Device
+    from tinygrad.helpers import DEV
+
+    if DEV.device:
+        pytest.skip(f"DEV={DEV.device} was set by the user")
+    try:
+        Device["CPU"]
+    except Exception:  # noqa: BLE001
+        pytest.skip("tinygrad's CPU device is not usable here")
+    _ = Device.DEFAULT  # tinygrad's own pick, written to the environment
+    monkeypatch.setenv("DEV", "CL")  # what that write looks like with PoCL installed
+    assert default_device() == "CPU"
