@@ -16,7 +16,8 @@ Two details make a loaded step usable:
 The key covers everything that shapes the step: tinygrad's version, this package's training code,
 the network, batch, length, restarts, optimizer, regularizer, device and CPU. Anything unreadable is
 treated as a miss (and replaced), so a stale or broken cache costs a capture, never a wrong run.
-``BONSAIC_JIT_CACHE=0`` turns the cache off; ``BONSAIC_CACHE_DIR`` moves it.
+``BONSAIC_JIT_CACHE=0`` turns the cache off; ``BONSAIC_CACHE_DIR`` moves it. At most
+``MAX_ENTRIES`` steps are kept, least recently used first out.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tinygrad.uop.ops import Ops, ParamArg, UOp
 
 _CODE_FILES = ("activation.py", "jitcache.py", "loop.py", "model.py", "regularizer.py")
 FORMAT = 1
+MAX_ENTRIES = 32  # least recently used entries beyond this are deleted (each is a few MB)
 # tinygrad settings that change which kernels a step compiles to
 TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "CPU_COUNT", "FLOAT16", "IMAGE", "JIT", "SPEC")
 
@@ -110,7 +112,17 @@ def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
         return None
     if not isinstance(tensors, dict) or not all(isinstance(t, Tensor) for t in tensors.values()):
         return None
+    try:
+        os.utime(path)  # recently used: evicted last
+    except OSError:
+        pass
     return step, tensors
+
+
+def _evict(directory: Path, keep: int) -> None:
+    entries = sorted(directory.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def save(key: str, step: Any, tensors: dict[str, Tensor]) -> Path | None:
@@ -129,6 +141,7 @@ def save(key: str, step: Any, tensors: dict[str, Tensor]) -> Path | None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _evict(target.parent, MAX_ENTRIES)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return None
     return target

@@ -103,3 +103,16 @@ def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
     assert "training step loaded from cache" not in runs[0].stderr + runs[0].stdout
     assert "training step loaded from cache" in runs[1].stderr + runs[1].stdout
     assert len(list(cache.glob("*.pkl"))) == 1
+
+
+def test_the_least_recently_used_entries_are_evicted(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    monkeypatch.setattr(jitcache, "MAX_ENTRIES", 2)
+    cache.mkdir(parents=True)
+    for i, name in enumerate(("old", "older")):
+        stale = cache / f"{name}.pkl"
+        stale.write_bytes(b"x")
+        os.utime(stale, (1000 - i, 1000 - i))
+    _train(spec, _settings(spec), steps=1)
+    assert not (cache / "older.pkl").exists() and (cache / "old.pkl").exists()
+    assert len(list(cache.glob("*.pkl"))) == 2
