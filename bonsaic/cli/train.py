@@ -54,6 +54,7 @@ def train_command(
     """Train sparse RNNs on SPEC; write the best solved one as unpruned IR."""
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import load_spec
+    from bonsaic.train import jitcache
     from bonsaic.train.log import LossLog
     from bonsaic.train.loop import Trainer
     from bonsaic.train.progress import LiveProgress, QuietProgress
@@ -69,9 +70,13 @@ def train_command(
         log_path.unlink(missing_ok=True)
     log = LossLog(log_path)
     trainer = Trainer(spec, settings, log)
-    print("training step loaded from cache" if trainer.jit_cached else
-          "capturing the training step (the first run of this configuration compiles it; later runs load it "
-          "from the cache)", file=sys.stderr)
+    if trainer.jit_cached:
+        print("training step loaded from cache", file=sys.stderr)
+    elif jitcache.enabled():
+        print("capturing the training step (the first run of this configuration compiles it; later runs load it "
+              "from the cache)", file=sys.stderr)
+    else:
+        print("capturing the training step (step cache off: BONSAIC_JIT_CACHE=0)", file=sys.stderr)
     if resume is not None:
         trainer.resume(resume)
         if lr is not None:

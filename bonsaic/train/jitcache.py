@@ -43,7 +43,8 @@ _CODE_FILES = ("activation.py", "jitcache.py", "loop.py", "model.py", "regulariz
 FORMAT = 1
 MAX_ENTRIES = 32  # least recently used entries beyond this are deleted (each is a few MB)
 # tinygrad settings that change which kernels a step compiles to
-TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "CPU_COUNT", "FLOAT16", "IMAGE", "JIT", "SPEC")
+TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "CPU_COUNT", "FLOAT16", "IMAGE",
+                "JIT", "SPEC")
 
 
 def enabled() -> bool:

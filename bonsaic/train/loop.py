@@ -128,7 +128,7 @@ class Trainer:
         self._events: list[str] = []  # logged since the last evaluation
         Tensor.realize(*self._state_tensors().values())  # the JIT then captures exactly these buffers
         self._last_good = (self.step, self._state_arrays())
-        self._jit_key: str | None = None  # set while the step still has to be captured and cached
+        self._jit_key: str | None = None  # set while the step still has to be captured and saved
         self._jit_step, self.jit_cached = self._make_step()
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, Future] | None = None
@@ -145,8 +145,8 @@ class Trainer:
     def _make_step(self) -> tuple[Any, bool]:
         """The training step: loaded from the step cache when this configuration was captured
         before (seconds instead of a full schedule and compile), else a fresh ``TinyJit``."""
-        key = jitcache.cache_key(self._jit_key_parts()) if jitcache.enabled() else None
-        cached = jitcache.load(key) if key is not None else None
+        key = jitcache.cache_key(self._jit_key_parts())
+        cached = jitcache.load(key)  # None when missing, unreadable or switched off
         mine = self._state_tensors()
         if cached is not None:
             step, theirs = cached
