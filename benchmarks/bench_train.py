@@ -12,6 +12,9 @@ markdown section; every number in it is measured in that run, on that machine.
   compile cache warm (``BONSAIC_JIT_CACHE=0``: what every run cost before the step cache), and with
   bonsaic's step cache (``bonsaic/train/jitcache.py``, what a second ``bonsaic train`` of the same
   configuration sees).
+
+``--accelerator`` measures the throughput table on a GPU instead: run it with ``DEV=CUDA`` (or ``NV``,
+``AMD``) and a CUDA build of torch; see :func:`accelerator`.
 """
 
 from __future__ import annotations
@@ -188,6 +191,52 @@ def main(quick: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 4096)) -> str:
+    """The throughput table on an accelerator: tinygrad on the device ``DEV`` names (``CUDA``, ``NV``,
+    ``AMD``...) against PyTorch eager on ``cuda``, same model and data, same run; plus the wall time
+    from building the trainer to the end of its second step (tinygrad's compile time, cold cache).
+
+    Batches go up to 4096 (the size the gate_switcher spec asks for) and one row trains 32 restarts as
+    one batched model, because on a GPU these tiny networks are bound by kernel launches, not by
+    arithmetic: more sequences or more restarts per step should cost little.
+    """
+    import torch
+    from tinygrad import Tensor
+
+    from benchmarks.torch_reference import TorchStep
+
+    torch_device = "cuda" if torch.cuda.is_available() else "cpu"
+    where = torch.cuda.get_device_name(0) if torch_device == "cuda" else "the CPU (no CUDA device)"
+    rows = [(name, example, batch, 1) for name, example in CONFIGS.items() for batch in batches]
+    rows.append(("2 cells 16/10", CONFIGS["2 cells 16/10"], batches[0], 32))
+    lines = ["## Training throughput on an accelerator (tinygrad vs PyTorch eager)", "",
+             f"`DEV={_device()} {sys.executable} benchmarks/bench_train.py --accelerator`, length {LENGTH}, "
+             f"torch {torch.__version__} on {where}.", "",
+             "| net | batch | restarts | tinygrad first two steps (s) | tinygrad steps/s | torch eager steps/s "
+             "| tinygrad networks × seq/s |", "|---|---|---|---|---|---|---|"]
+    for name, example, batch, restarts in rows:
+        start = time.perf_counter()
+        trainer = _trainer(example, batch, restarts)
+        x, y = trainer._batch(0)
+        tx, ty = Tensor(x, device=trainer.settings.device), Tensor(y, device=trainer.settings.device)
+
+        def step(trainer=trainer, tx=tx, ty=ty) -> None:  # noqa: ANN001 - bound now, not at call time
+            trainer._jit_step(tx, ty)[0].numpy()
+
+        step()
+        step()
+        first = time.perf_counter() - start
+        tiny = _rate(step, seconds)
+        torch_step = TorchStep(trainer.shape, trainer.params_numpy(), trainer.settings.regularizer,
+                               trainer.settings.lr, device=torch_device)
+        px, py = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
+        trainer.close()
+        torch_rate = _rate(lambda f=torch_step, a=px, b=py: f(a, b), seconds)
+        lines.append(f"| {name} | {batch} | {restarts} | {first:.1f} | {tiny:.1f} | {torch_rate:.1f} "
+                     f"| {tiny * batch * restarts:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 def _device() -> str:
     """The device the trainer picks (what the tinygrad rows ran on)."""
     from tinygrad import Device
@@ -200,5 +249,8 @@ def _device() -> str:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--variant"]:
         print(*derivative_variant(sys.argv[2] == "autograd", float(sys.argv[3])))
+    elif "--accelerator" in sys.argv:
+        sys.path.insert(0, str(ROOT))
+        print(accelerator())
     else:
         print(main(quick="--quick" in sys.argv))

@@ -59,10 +59,11 @@ def apply(act: Activation, x: torch.Tensor) -> torch.Tensor:
 class TorchStep:
     """One training step of the batched network on fixed data (what the benchmark times)."""
 
-    def __init__(self, shape: NetShape, params: dict[str, np.ndarray], reg, lr: float) -> None:  # noqa: ANN001
+    def __init__(self, shape: NetShape, params: dict[str, np.ndarray], reg, lr: float,  # noqa: ANN001
+                 device: str = "cpu") -> None:
         torch.manual_seed(0)
         self.shape, self.reg = shape, reg
-        self.params = {n: torch.tensor(v, requires_grad=True) for n, v in params.items()}
+        self.params = {n: torch.tensor(v, requires_grad=True, device=device) for n, v in params.items()}
         self.opt = torch.optim.Adam(self.params.values(), lr=lr)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,9 @@ def verify_command(
     random_sequences: Annotated[int, typer.Option(min=0, help="Random sequences checked when exploration "
                                                   "does not close.")] = 1000,
     random_length: Annotated[int, typer.Option(min=0, help="Length of each random sequence.")] = 100,
+    long_sequences: Annotated[int, typer.Option(min=0, help="Very long random sequences checked on top "
+                                                "(slow drift shows only after hundreds of steps).")] = 64,
+    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = 0,
 ) -> None:
     """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not."""
@@ -38,7 +41,8 @@ def verify_command(
     graph = load_ir(model)
     verifier = Verifier.for_graph(graph, Program(load_spec(spec)) if spec is not None else None)
     result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
-                             random_length=random_length, max_depth=max_depth)
+                             random_length=random_length, max_depth=max_depth,
+                             long_sequences=long_sequences, long_length=long_length)
     if result.counterexample is not None:
         names = [out.name for out in graph.outputs]
         print(counterexample_table(result.counterexample, graph.inputs, names,

@@ -20,6 +20,7 @@ from bonsaic.ir.graph import Graph
 if TYPE_CHECKING:
     from bonsaic.verify import Exploration, Verifier, VerifyResult
 
+AUDIT_SEED = 1_000_003  # audits draw from seeds far from the ones pass searches use
 ProgressFn = Callable[[str, int, int], None]
 """``progress(description, done, total)``: how long passes report how far they are."""
 
@@ -56,6 +57,26 @@ class PassContext:
         if self.verifier is not None:
             return self.verifier(graph)
         return self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+
+    def audit(self, graph: Graph, salt: int) -> VerifyResult:
+        """The pipeline's verdict on a pass's result: where the exploration does not close, the
+        random samples are drawn from another seed and are four times larger than the ones the
+        pass's own searches used. A search that picks the largest threshold the fixed sample still
+        accepts is biased towards graphs that only just pass that sample; a fresh sample is not.
+        Test doubles (``verifier``) are used as they are."""
+        self.verifier_calls += 1
+        if self.verifier is not None:
+            return self.verifier(graph)
+        from bonsaic.verify.verifier import (
+            DEFAULT_LONG_LENGTH,
+            DEFAULT_LONG_SEQUENCES,
+            DEFAULT_RANDOM_LENGTH,
+            DEFAULT_RANDOM_SEQUENCES,
+        )
+
+        return self._spec_verifier(graph).verify(
+            graph, self.budget, self.seed + AUDIT_SEED + 2 * salt, 4 * DEFAULT_RANDOM_SEQUENCES,
+            DEFAULT_RANDOM_LENGTH, long_sequences=4 * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
 
     def equivalent(self, graph: Graph) -> bool:
         """Whether ``graph`` still implements its spec: the oracle every search in a pass uses."""

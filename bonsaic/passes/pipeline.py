@@ -125,7 +125,9 @@ class PassEvent:
         return "input" if self.pass_ is None else self.pass_.spelling()
 
 
-BetweenPasses = Callable[[PassEvent], None]
+BetweenPasses = Callable[[PassEvent], "Graph | None"]
+"""Called on the input and after every pass; may return the graph to continue with instead of the
+pass's result (a rollback), or None to keep it."""
 
 
 def run_passes(graph: Graph, passes: list[Pass], ctx: PassContext, between: BetweenPasses) -> Graph:
@@ -135,9 +137,9 @@ def run_passes(graph: Graph, passes: list[Pass], ctx: PassContext, between: Betw
         calls, ctx.notes = ctx.verifier_calls, []
         start = time.perf_counter()
         result = pass_.run(graph, ctx)
-        between(PassEvent(index, pass_, result, graph, time.perf_counter() - start,
-                          ctx.verifier_calls - calls, ctx.notes))
-        graph = result
+        replacement = between(PassEvent(index, pass_, result, graph, time.perf_counter() - start,
+                                        ctx.verifier_calls - calls, ctx.notes))
+        graph = result if replacement is None else replacement
     return graph
 
 
@@ -167,8 +169,13 @@ class VerificationFailed(Exception):
 class Instrumentation:
     """The between-pass callback: verify, dump, print and time each graph, like xdsl-opt's.
 
-    ``last_good`` is the newest graph that verified; on failure it raises :class:`VerificationFailed`.
-    A pass that changed nothing is not verified again: its graph equals the last good one.
+    Each verdict is the context's independent audit (:meth:`PassContext.audit`). ``last_good`` is
+    the newest graph that verified. A failure the exhaustive search found (a shortest
+    counterexample: the pass broke the graph) raises :class:`VerificationFailed`. A failure only a
+    random sample found, on a graph whose exploration does not close, means the pass's result
+    passed the searches' own sample but not a fresh one: the pass is rolled back (the pipeline
+    continues with its input, and ``--stats`` says so). A pass that changed nothing is not
+    verified again: its graph equals the last good one.
     """
 
     ctx: PassContext
@@ -178,11 +185,11 @@ class Instrumentation:
     last_good: Graph | None = None
     _last_result: VerifyResult | None = None
 
-    def __call__(self, event: PassEvent) -> None:
+    def __call__(self, event: PassEvent) -> Graph | None:
         from bonsaic.ir.text import print_ir
 
         unchanged = self._last_result is not None and event.graph == self.last_good
-        result = self._last_result if unchanged else self.ctx.verify(event.graph)
+        result = self._last_result if unchanged else self.ctx.audit(event.graph, event.index)
         assert result is not None
         text = print_ir(event.graph)
         if self.dump_dir is not None:
@@ -194,8 +201,18 @@ class Instrumentation:
         self.stats.append(PassStats(event.index, event.spelling, before, size_counts(event.graph),
                                     event.seconds, event.verifier_calls, result.mode, event.notes))
         if not result.ok:
-            raise VerificationFailed(event, result)
+            cex = result.counterexample
+            sampled = cex is not None and not cex.shortest
+            if not sampled or event.pass_ is None or self.last_good is None:
+                raise VerificationFailed(event, result)
+            self.stats[-1].verify_mode = "rolled back"
+            self.stats[-1].after = size_counts(self.last_good)
+            self.stats[-1].notes.append(
+                f"rolled back: its result fails a fresh random sample at step {len(cex)} (the sample its "
+                "search used did not show it); continuing with its input")
+            return self.last_good
         self.last_good, self._last_result = event.graph, result
+        return None
 
 
 @dataclass

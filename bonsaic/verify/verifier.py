@@ -1,9 +1,13 @@
 """Translation validation: does a graph compute exactly what its spec says?
 
 ``verify`` first explores the product automaton exhaustively (:mod:`bonsaic.verify.explore`). If the
-exploration closes, the answer holds for every sequence length ("proved"). If the budget runs out
-first, every allowed input sequence up to the depth reached has still been checked, and a random
-sample of long sequences from :meth:`Program.generate` is simulated on top ("bounded").
+exploration closes, the answer holds for every sequence length ("proved"). If it does not close
+(continuous states that never repeat exactly), an inductive box invariant seeded by the explored
+states can still prove it for every length (:mod:`bonsaic.verify.boxes`). Otherwise every allowed
+input sequence up to the depth reached has still been checked, and two random samples from
+:meth:`Program.generate` are simulated on top ("bounded"): many sequences of moderate length, and a
+few very long ones, because a network whose states drift slowly can be right for hundreds of steps
+and then go wrong (a trained parens counter did, at step 1507).
 
 Passes verify hundreds of candidate graphs against one spec, so the work that depends only on the
 spec (its transitions) lives in a :class:`Verifier` that they keep and reuse.
@@ -24,6 +28,8 @@ DEFAULT_BUDGET = 200_000
 DEFAULT_MAX_DEPTH = 1000  # a thin chain that never closes (a counter) stops here, not at the budget
 DEFAULT_RANDOM_SEQUENCES = 1000
 DEFAULT_RANDOM_LENGTH = 100
+DEFAULT_LONG_SEQUENCES = 64
+DEFAULT_LONG_LENGTH = 5000
 # Random batches bigger than this (sequence-steps x (neurons + edges)) run on the OpenCL kernel:
 # numpy does about 5e7 of these per second here and the kernel costs ~1.3 s to compile per graph
 # shape, so below ~2 s of numpy work the kernel cannot win (benchmarks/bench_simulate.py).
@@ -56,7 +62,8 @@ class Counterexample:
 @dataclass
 class VerifyResult:
     """The verdict. ``mode`` is "proved" (all lengths), "bounded" (see :meth:`summary`) or
-    "failed" (``counterexample`` is set)."""
+    "failed" (``counterexample`` is set). ``boxes`` is the size of the interval invariant when
+    one proved it (0 when the exploration closed by itself or nothing was proved)."""
 
     ok: bool
     mode: str
@@ -66,6 +73,9 @@ class VerifyResult:
     random_sequences: int
     random_length: int
     counterexample: Counterexample | None = None
+    long_sequences: int = 0
+    long_length: int = 0
+    boxes: int = 0
 
     def summary(self) -> str:
         """One line for people: verdict, what was checked, and the margin."""
@@ -74,9 +84,13 @@ class VerifyResult:
             return f"mismatch: counterexample of length {len(self.counterexample)}"
         if self.mode == "proved":
             checked = "for all sequence lengths"
+            if self.boxes:
+                checked += f" (interval invariant of {self.boxes} boxes)"
         else:
             checked = (f"to depth {self.depth}, {self.random_sequences} random sequences of length "
                        f"{self.random_length}")
+            if self.long_sequences and self.long_length:
+                checked += f" and {self.long_sequences} of length {self.long_length}"
         return f"{self.mode} {checked}: {self.product_states} product states, margin {self.margin:.4g}"
 
 
@@ -130,17 +144,30 @@ class Verifier:
     def verify(self, graph: Graph, budget: int = DEFAULT_BUDGET, seed: int = 0,
                random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
                random_length: int = DEFAULT_RANDOM_LENGTH,
-               max_depth: int = DEFAULT_MAX_DEPTH) -> VerifyResult:
-        """Exhaustive check, then (if it did not close) a random sample; see the module docstring."""
+               max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
+               long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True) -> VerifyResult:
+        """Exhaustive check, then (if it did not close) an interval invariant, then random samples;
+        see the module docstring. ``intervals=False`` skips the invariant search."""
         ex = self.explore(graph, budget, max_depth)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
                                 _exhaustive_counterexample(ex))
         if ex.closed:
             return VerifyResult(True, "proved", ex.product_states, ex.margin, ex.depth, 0, 0)
+        if intervals:
+            from bonsaic.verify.boxes import find_box_invariant
+
+            invariant = find_box_invariant(graph, self.table, ex)
+            if invariant is not None:
+                return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
+                                    ex.depth, 0, 0, boxes=len(invariant))
         margin, cex = self._random_check(graph, seed, random_sequences, random_length)
+        if cex is None:
+            long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length)
+            margin = min(margin, long_margin)
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
-                            min(margin, ex.margin), ex.depth, random_sequences, random_length, cex)
+                            min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
+                            long_sequences, long_length)
 
     def _random_check(self, graph: Graph, seed: int, count: int,
                       length: int) -> tuple[float, Counterexample | None]:
@@ -205,13 +232,15 @@ def _exhaustive_counterexample(ex: Exploration) -> Counterexample:
 
 def verify(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,
            seed: int = 0, random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
-           random_length: int = DEFAULT_RANDOM_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH) -> VerifyResult:
+           random_length: int = DEFAULT_RANDOM_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH,
+           long_sequences: int = DEFAULT_LONG_SEQUENCES, long_length: int = DEFAULT_LONG_LENGTH,
+           intervals: bool = True) -> VerifyResult:
     """Check ``graph`` against ``program`` (default: the spec embedded in the graph).
 
     For repeated calls against the same spec, keep a :class:`Verifier` instead.
     """
     return Verifier.for_graph(graph, program).verify(graph, budget, seed, random_sequences, random_length,
-                                                     max_depth)
+                                                     max_depth, long_sequences, long_length, intervals)
 
 
 def explore(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,

@@ -80,6 +80,28 @@ def test_a_failing_pass_stops_the_pipeline_and_keeps_the_last_good_graph(tmp_pat
     assert [row.spelling for row in result.stats] == ["input", "clip", "vandal"]
 
 
+def test_a_failure_only_random_sampling_found_rolls_the_pass_back(tmp_path):
+    # Where the exploration does not close, a pass's search and the audit after it see different
+    # random samples; a result the audit rejects is undone and the pipeline goes on.
+    oracle = oracle_for(graphs.noisy_delay())
+
+    def sampled_verdict(graph):
+        result = oracle.verify(graph)
+        if result.counterexample is not None:
+            result.counterexample.shortest = False
+        return result
+
+    ctx = PassContext(verifier=sampled_verdict, explorer=oracle.explore)
+    result = optimize(graphs.noisy_delay(), [Clip(), _broken_pass(), DeadCodeElimination()], ctx,
+                      dump_dir=tmp_path)
+    assert result.failure is None and result.graph is not None
+    assert [row.verify_mode for row in result.stats] == ["proved", "proved", "rolled back", "proved"]
+    assert result.stats[2].after == result.stats[2].before  # the table shows the rollback
+    assert any("rolled back" in note for note in result.stats[2].notes)
+    assert result.graph.edge_count() == 2 and oracle.equivalent(result.graph)  # clip's result, after dce
+    assert "02-vandal.failed.ir" in {p.name for p in tmp_path.iterdir()}
+
+
 def test_an_input_that_fails_its_spec_gives_no_graph():
     oracle = oracle_for(graphs.clean_delay(init=1.0))
     result = optimize(graphs.clean_delay(init=-1.0), [Clip()], oracle.context())

@@ -179,3 +179,18 @@ def test_a_stateless_graph_has_one_graph_state() -> None:
     assert result.ok and result.mode == "proved" and result.product_states == 1
     ex = Verifier(passthrough, 1, 1).explore(graph)
     assert ex.graph_states.shape == (1, 0) and ex.step_next_product.tolist() == [0, 0]
+
+
+def test_slow_drift_is_caught_by_the_long_sample() -> None:
+    # The counter reaches the gate at step 298: far beyond the 100-step sample, within the long one.
+    graph = counting_delay1(-300.0, 6.0)
+    short_only = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=0)
+    assert short_only.ok and short_only.mode == "bounded"
+    result = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=8, long_length=400)
+    cex = result.counterexample
+    assert not result.ok and cex is not None and not cex.shortest and len(cex) > 100
+    assert first_failure(graph, PROGRAMS["delay1"], as_sequence(cex.inputs)) == len(cex) - 1
+    assert "of length 100:" in short_only.summary()  # no long sample mentioned when none ran
+    passing = verify(counting_delay1(-1000.0, 0.0), PROGRAMS["delay1"], budget=20, long_sequences=3,
+                     long_length=50)
+    assert passing.ok and "100 and 3 of length 50:" in passing.summary()
