@@ -148,6 +148,8 @@ def _print_stats(rows: list[PassStats], verifier_calls: int) -> None:
         table.add_row(f"{row.index:02d}", row.spelling, *sizes, f"{row.seconds:.3f}s", str(row.verifier_calls),
                       row.verify_mode)
     console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:  # a log file: rich would assume 80 columns and cut the cells short
+        console.width = 120
     console.print(table)
     for row in rows:
         for note in row.notes:

@@ -29,7 +29,7 @@ def verify_command(
     random_length: Annotated[int, typer.Option(min=0, help="Length of each random sequence.")] = 100,
     long_sequences: Annotated[int, typer.Option(min=0, help="Very long random sequences checked on top "
                                                 "(slow drift shows only after hundreds of steps).")] = 64,
-    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = 5000,
+    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = 0,
 ) -> None:
     """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not."""

@@ -29,7 +29,7 @@ DEFAULT_MAX_DEPTH = 1000  # a thin chain that never closes (a counter) stops her
 DEFAULT_RANDOM_SEQUENCES = 1000
 DEFAULT_RANDOM_LENGTH = 100
 DEFAULT_LONG_SEQUENCES = 64
-DEFAULT_LONG_LENGTH = 5000
+DEFAULT_LONG_LENGTH = 20_000
 # Random batches bigger than this (sequence-steps x (neurons + edges)) run on the OpenCL kernel:
 # numpy does about 5e7 of these per second here and the kernel costs ~1.3 s to compile per graph
 # shape, so below ~2 s of numpy work the kernel cannot win (benchmarks/bench_simulate.py).
@@ -90,7 +90,8 @@ class VerifyResult:
             checked = (f"to depth {self.depth}, {self.random_sequences} random sequences of length "
                        f"{self.random_length}")
             if self.long_sequences and self.long_length:
-                checked += f" and {self.long_sequences} of length {self.long_length}"
+                checked += (f" and {self.long_sequences} random plus {self.long_sequences} periodic of length "
+                            f"{self.long_length}")
         return f"{self.mode} {checked}: {self.product_states} product states, margin {self.margin:.4g}"
 
 
@@ -165,6 +166,9 @@ class Verifier:
         if cex is None:
             long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length)
             margin = min(margin, long_margin)
+        if cex is None:
+            lasso_margin, cex = self._lasso_check(graph, seed + 2, long_sequences, long_length)
+            margin = min(margin, lasso_margin)
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
                             min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
                             long_sequences, long_length)
@@ -174,6 +178,23 @@ class Verifier:
         if count == 0 or length == 0:
             return float("inf"), None
         inputs, targets = self.program.generate(count, length, seed)
+        return self._sample_check(graph, inputs, targets)
+
+    def _lasso_check(self, graph: Graph, seed: int, count: int,
+                     length: int) -> tuple[float, Counterexample | None]:
+        if count == 0 or length == 0:
+            return float("inf"), None
+        from bonsaic.verify.lasso import lasso_sequences
+
+        inputs, targets = lasso_sequences(self.table, count, length, seed)
+        if len(inputs) == 0:
+            return float("inf"), None
+        return self._sample_check(graph, inputs, targets)
+
+    def _sample_check(self, graph: Graph, inputs: np.ndarray,
+                      targets: np.ndarray) -> tuple[float, Counterexample | None]:
+        """Simulate ``inputs`` [B, T, I]; the margin, and the earliest failing prefix if any."""
+        length = inputs.shape[1]
         values = _output_values(graph, np.asarray(inputs, dtype=np.float64))
         wrong = np.any((values > 0) != (np.asarray(targets) > 0), axis=2)
         margin = float(np.min(np.abs(values))) if values.size else float("inf")

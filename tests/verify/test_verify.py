@@ -193,4 +193,4 @@ def test_slow_drift_is_caught_by_the_long_sample() -> None:
     assert "of length 100:" in short_only.summary()  # no long sample mentioned when none ran
     passing = verify(counting_delay1(-1000.0, 0.0), PROGRAMS["delay1"], budget=20, long_sequences=3,
                      long_length=50)
-    assert passing.ok and "100 and 3 of length 50:" in passing.summary()
+    assert passing.ok and "100 and 3 random plus 3 periodic of length 50:" in passing.summary()
