@@ -7,6 +7,7 @@ Commands import heavy modules (tinygrad, pyopencl) inside their function bodies 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -37,6 +38,14 @@ def user_errors(fn: F) -> F:
         except BonsaicError as err:
             report(err)
             raise typer.Exit(code=err.exit_code) from None
+        except BrokenPipeError:
+            # the reader went away (`bonsaic verify ... | head`): not an error, and not a file problem.
+            # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+                pass
+            raise typer.Exit(code=141) from None
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
             print(f"{where}error: {err.strerror or err}", file=sys.stderr)

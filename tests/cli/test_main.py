@@ -80,3 +80,24 @@ def _tiny_ir(tmp_path):
         "bonsai-ir 1\n\nact linear = linear\n\ninput x\n\nneuron dense.0 = linear(1.0*x)\n\noutput y = dense.0\n\n"
         'spec "t.bns"\n| task t\n| input x\n| output y\n| step {\n|     y = x\n| }\nend\n')
     return path
+
+
+def test_a_closed_pipe_ends_quietly_with_141(monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    import typer
+
+    monkeypatch.setattr(os, "dup2", lambda *args: None)  # keep pytest's own stdout intact
+
+    from bonsaic.cli.common import user_errors
+
+    @user_errors
+    def reader_went_away() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    try:
+        reader_went_away()
+    except typer.Exit as done:
+        assert done.exit_code == 141
+    else:
+        raise AssertionError("expected typer.Exit")
