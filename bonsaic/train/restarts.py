@@ -34,18 +34,24 @@ class RestartResult:
     verified: bool
     edges_after_clip: int | None
     graph: Graph | None  # the lowered best solved network (unpruned), if any
+    failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
 
     @property
     def eligible(self) -> bool:
         return self.graph is not None and self.verified and self.edges_after_clip is not None
 
 
-def quick_prune_size(graph: Graph) -> int | None:
-    """Edges left after a verified ``clip,dce``; None if the unpruned graph itself fails to verify."""
+def quick_prune(graph: Graph) -> tuple[int | None, str | None]:
+    """(edges left after a verified ``clip,dce``, None) or, when the unpruned graph itself fails to
+    verify, (None, where it goes wrong): "wrong at step N", with "(shortest)" when the exhaustive
+    search found it and "(sampled)" when only a random or periodic sample did."""
     result = optimize(graph, parse_pipeline(QUICK_PIPELINE), PassContext(budget=QUICK_BUDGET))
-    if result.graph is None:
-        return None
-    return result.graph.edge_count()
+    if result.graph is not None:
+        return result.graph.edge_count(), None
+    cex = result.failure.result.counterexample if result.failure is not None else None
+    if cex is None:
+        return None, "not verified"
+    return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})"
 
 
 def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
@@ -58,14 +64,17 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
         if snap is None:
             results.append(RestartResult(k, acc, None, None, False, None, None))
             continue
+        first_failure = None
         for candidate in [snap, *reversed(trainer.fallbacks.get(k, []))]:
             graph = lower_restart(spec, trainer.shape, candidate.params)
-            edges = quick_prune_size(graph)
+            edges, failure = quick_prune(graph)
+            first_failure = first_failure or failure
             if edges is not None:
                 break
         if edges is None:  # report the best snapshot's numbers, not the oldest fallback's
             candidate, graph = snap, None
-        results.append(RestartResult(k, acc, candidate.step, candidate.reg, edges is not None, edges, graph))
+        results.append(RestartResult(k, acc, candidate.step, candidate.reg, edges is not None, edges, graph,
+                                     None if edges is not None else first_failure))
     return results
 
 
@@ -86,7 +95,7 @@ def restart_table(results: list[RestartResult]) -> str:
         lines.append(
             f"{mark} {r.index:>7} {r.accuracy:>9.2%} {_show(r.best_step):>9} "
             f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {'yes' if r.verified else 'no':>8} "
-            f"{_show(r.edges_after_clip):>6}"
+            f"{_show(r.edges_after_clip):>6}" + (f"  best snapshot {r.failure}" if r.failure else "")
         )
     return "\n".join(lines)
 

@@ -28,3 +28,23 @@ def test_table_marks_the_kept_restart() -> None:
     rows = table.splitlines()[1:]
     assert [row.startswith("*") for row in rows] == [False, True, False]
     assert rows[2].split()[-3:] == ["-", "no", "-"]
+
+
+def test_table_says_why_a_restart_did_not_verify() -> None:
+    failed = RestartResult(0, 1.0, 100, 0.05, False, None, None, "wrong at step 4252 (sampled)")
+    row = restart_table([failed]).splitlines()[1]
+    assert row.split()[4] == "no" and row.endswith("best snapshot wrong at step 4252 (sampled)")
+
+
+def test_quick_prune_reports_where_an_unverifiable_graph_goes_wrong() -> None:
+    from bonsaic.spec import load_spec
+    from bonsaic.train.restarts import quick_prune
+    from tests.verify.handmade import delay1
+    from tests.verify.test_cli_verify import EXAMPLES
+
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    good, bad = delay1(), delay1(init=1.0)  # bad: wrong on the very first step
+    for graph in (good, bad):
+        graph.spec_source, graph.spec_name = spec.source, spec.name
+    assert quick_prune(good) == (2, None)  # r <- x and o <- s: nothing to clip
+    assert quick_prune(bad) == (None, "wrong at step 1 (shortest)")
