@@ -2,8 +2,9 @@
 
 Models: the hand-made graph of each example that has one (``tests/verify/handmade.py``), the seed
 post's network imported from rnn-viz, every ``examples/*.ir``, and two graphs that never close --
-a thin one (a counter: one new product state per level, stopped by the depth limit) and a wide one
-(three tanh states: stopped by the product-state budget) -- to show the cost of bounded mode.
+a thin one (a counter: one new product state per level, stopped by the depth limit; it ends
+"bounded", showing what the long samples cost) and a wide one (three tanh states: the exploration
+stops at the product-state budget, then the interval-invariant search proves it).
 
 "cold" is one ``verify()`` call (parses the embedded spec, builds the spec tables); "warm" reuses a
 :class:`~bonsaic.verify.Verifier`, which is what the optimisation passes do for every candidate.
@@ -86,8 +87,9 @@ def main(quick: bool = False) -> str:
     return "\n".join([
         "## verify",
         "",
-        "Exhaustive breadth-first exploration of (spec state, graph state); bounded mode adds 1000 "
-        "random sequences of length 100. Best of "
+        "Exhaustive breadth-first exploration of (spec state, graph state); where it does not close, "
+        "the interval-invariant search, then 1000 random sequences of length 100, 64 of length 20,000 "
+        "and 64 periodic ones of length 20,000 (the verifier's defaults). Best of "
         f"{repeats} run(s).",
         "",
         *rows,
