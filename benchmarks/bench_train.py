@@ -68,25 +68,32 @@ def _rate(step, seconds: float) -> float:  # noqa: ANN001 - a zero-argument call
     return count / (time.perf_counter() - start)
 
 
-def throughput(example: str, batch: int, seconds: float, restarts: int = 1) -> tuple[float, float | None]:
-    """(tinygrad steps/s, torch eager steps/s or None if torch is missing) on the same data."""
+def throughput(example: str, batch: int, seconds: float, restarts: int = 1,
+               torch_device: str = "cpu") -> tuple[float, float | None, float]:
+    """(tinygrad steps/s, torch eager steps/s or None if torch is missing, seconds from building the
+    trainer to the end of its second step) on the same data; torch runs on ``torch_device``."""
     from tinygrad import Tensor
 
+    start = time.perf_counter()
     trainer = _trainer(example, batch, restarts)
     x, y = trainer._batch(0)
     tx, ty = Tensor(x, device=trainer.settings.device), Tensor(y, device=trainer.settings.device)
-    tiny = _rate(lambda: trainer._jit_step(tx, ty)[0].numpy(), seconds)
+    step = lambda: trainer._jit_step(tx, ty)[0].numpy()  # noqa: E731
+    step()
+    step()
+    first = time.perf_counter() - start
+    tiny = _rate(step, seconds)
     try:
         import torch
 
         from benchmarks.torch_reference import TorchStep
     except ImportError:
-        return tiny, None
+        return tiny, None, first
     torch_step = TorchStep(trainer.shape, trainer.params_numpy(), trainer.settings.regularizer,
-                           trainer.settings.lr)
-    px, py = torch.tensor(x), torch.tensor(y)
+                           trainer.settings.lr, device=torch_device)
+    px, py = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
     trainer.close()
-    return tiny, _rate(lambda: torch_step(px, py), seconds)
+    return tiny, _rate(lambda: torch_step(px, py), seconds), first
 
 
 def derivative_variant(autograd: bool, seconds: float) -> tuple[float, float, float]:
@@ -158,7 +165,7 @@ def main(quick: bool = False) -> str:
     missing_torch = False
     for name, example in CONFIGS.items():
         for batch in batches:
-            tiny, torch_rate = throughput(example, batch, seconds)
+            tiny, torch_rate, _first = throughput(example, batch, seconds)
             missing_torch |= torch_rate is None
             torch_cells = ("-", "-") if torch_rate is None else (f"{torch_rate:.1f}", f"{torch_rate * batch:.0f}")
             lines.append(f"| {name} | {batch} | {tiny:.1f} | {tiny * batch:.0f} | {torch_cells[0]} | {torch_cells[1]} |")
@@ -168,7 +175,7 @@ def main(quick: bool = False) -> str:
         lines += ["", "### Restarts as one batched model (1 cell 4/2, batch 256)", "",
                   "| restarts | tinygrad steps/s | networks × steps/s |", "|---|---|---|"]
         for restarts in (8,):  # restarts = 1 is the batch-256 row above
-            tiny, _ = throughput("delay1.bns", 256, seconds, restarts)
+            tiny, _torch, _first = throughput("delay1.bns", 256, seconds, restarts)
             lines.append(f"| {restarts} | {tiny:.1f} | {tiny * restarts:.1f} |")
     if not quick:
         lines += ["", "### Hand-written derivative vs autograd through the where-chain (1 cell, batch 256)", "",
@@ -201,9 +208,6 @@ def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 409
     arithmetic: more sequences or more restarts per step should cost little.
     """
     import torch
-    from tinygrad import Tensor
-
-    from benchmarks.torch_reference import TorchStep
 
     torch_device = "cuda" if torch.cuda.is_available() else "cpu"
     where = torch.cuda.get_device_name(0) if torch_device == "cuda" else "the CPU (no CUDA device)"
@@ -215,23 +219,7 @@ def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 409
              "| net | batch | restarts | tinygrad first two steps (s) | tinygrad steps/s | torch eager steps/s "
              "| tinygrad networks × seq/s |", "|---|---|---|---|---|---|---|"]
     for name, example, batch, restarts in rows:
-        start = time.perf_counter()
-        trainer = _trainer(example, batch, restarts)
-        x, y = trainer._batch(0)
-        tx, ty = Tensor(x, device=trainer.settings.device), Tensor(y, device=trainer.settings.device)
-
-        def step(trainer=trainer, tx=tx, ty=ty) -> None:  # noqa: ANN001 - bound now, not at call time
-            trainer._jit_step(tx, ty)[0].numpy()
-
-        step()
-        step()
-        first = time.perf_counter() - start
-        tiny = _rate(step, seconds)
-        torch_step = TorchStep(trainer.shape, trainer.params_numpy(), trainer.settings.regularizer,
-                               trainer.settings.lr, device=torch_device)
-        px, py = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
-        trainer.close()
-        torch_rate = _rate(lambda f=torch_step, a=px, b=py: f(a, b), seconds)
+        tiny, torch_rate, first = throughput(example, batch, seconds, restarts, torch_device)
         lines.append(f"| {name} | {batch} | {restarts} | {first:.1f} | {tiny:.1f} | {torch_rate:.1f} "
                      f"| {tiny * batch * restarts:.0f} |")
     return "\n".join(lines) + "\n"

@@ -75,7 +75,8 @@ class PassContext:
         )
 
         return self._spec_verifier(graph).verify(
-            graph, self.budget, self.seed + AUDIT_SEED + 2 * salt, 4 * DEFAULT_RANDOM_SEQUENCES,
+            graph, self.budget, self.seed + AUDIT_SEED + 3 * salt,  # verify draws from seed, +1 and +2
+            4 * DEFAULT_RANDOM_SEQUENCES,
             DEFAULT_RANDOM_LENGTH, long_sequences=4 * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
 
     def equivalent(self, graph: Graph) -> bool:

@@ -104,8 +104,8 @@ class IntervalStepper:
              inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``lo``/``hi`` [N, S], ``inputs`` [N, I] -> (next lo, next hi [N, S], out lo, out hi [N, O])."""
         n = len(lo)
-        low: dict[str, np.ndarray] = {}
-        high: dict[str, np.ndarray] = {}
+        low: dict[str | None, np.ndarray] = {}
+        high: dict[str | None, np.ndarray] = {}
         for k, name in enumerate(self.graph.inputs):
             low[name] = high[name] = inputs[:, k]
         for k, name in enumerate(self.state_names):
@@ -121,14 +121,13 @@ class IntervalStepper:
                 size = size + np.maximum(np.abs(x), np.abs(y))
             pad = ROUNDING_PAD * (1.0 + size)
             low[neuron.name], high[neuron.name] = _activation_range(self.graph.acts[neuron.act], a - pad, b + pad)
-        zero = np.zeros(n)
-        next_lo = np.stack([zero if s is None else low[s] for s in self.next_sources], axis=1) if self.next_sources \
-            else np.zeros((n, 0))
-        next_hi = np.stack([zero if s is None else high[s] for s in self.next_sources], axis=1) if self.next_sources \
-            else np.zeros((n, 0))
-        out_lo = np.stack([low[s] for s in self.output_sources], axis=1)
-        out_hi = np.stack([high[s] for s in self.output_sources], axis=1)
-        return next_lo, next_hi, out_lo, out_hi
+        low[None] = high[None] = np.zeros(n)  # a state without a `next` node holds 0.0 from step 1 on
+
+        def columns(values: dict, names: list) -> np.ndarray:
+            return np.stack([values[name] for name in names], axis=1) if names else np.zeros((n, 0))
+
+        return (columns(low, self.next_sources), columns(high, self.next_sources),
+                columns(low, self.output_sources), columns(high, self.output_sources))
 
 
 def _seed_boxes(ex: Exploration, grid: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

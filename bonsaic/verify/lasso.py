@@ -41,20 +41,21 @@ def _walk(table: SpecTable, start: int, steps: int, rng: np.random.Generator) ->
 
 def _shortest_path(table: SpecTable, source: int, target: int) -> list[int] | None:
     """(state, move) pairs of a shortest walk from ``source`` to ``target`` (empty if equal)."""
-    previous: dict[int, tuple[int, int] | None] = {source: None}
-    queue = deque([source])
-    while queue and target not in previous:
+    previous: dict[int, tuple[int, int]] = {}  # state -> the (state, move) that first reached it
+    seen, queue = {source}, deque([source])
+    while queue and target not in seen:
         state = queue.popleft()
         for move, nxt in enumerate(table.moves(state).next_states.tolist()):
-            if nxt not in previous:
+            if nxt not in seen:
+                seen.add(nxt)
                 previous[nxt] = (state, move)
                 queue.append(nxt)
-    if target not in previous:
+    if target not in seen:
         return None
     path: list[int] = []
     node = target
-    while previous[node] is not None:
-        state, move = previous[node]  # type: ignore[misc]
+    while node != source:
+        state, move = previous[node]
         path = [state, move, *path]
         node = state
     return path
