@@ -13,13 +13,16 @@ markdown section; every number in it is measured in that run, on that machine.
   bonsaic's step cache (``bonsaic/train/jitcache.py``, what a second ``bonsaic train`` of the same
   configuration sees).
 
-``--accelerator`` measures the throughput table on a GPU instead: run it with ``DEV=CUDA`` (or ``NV``,
-``AMD``) and a CUDA build of torch; see :func:`accelerator`.
+``--accelerator [--batches=256,1024,4096] [--deadline=SECONDS]`` measures the throughput table on a
+GPU instead: run it with ``DEV=CUDA`` (or ``NV``, ``AMD``) and a CUDA build of torch; see
+:func:`accelerator`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -198,31 +201,123 @@ def main(quick: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 4096)) -> str:
+def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 4096),
+                deadline: float | None = None) -> str:
     """The throughput table on an accelerator: tinygrad on the device ``DEV`` names (``CUDA``, ``NV``,
-    ``AMD``...) against PyTorch eager on ``cuda``, same model and data, same run; plus the wall time
-    from building the trainer to the end of its second step (tinygrad's compile time, cold cache).
+    ``AMD``...) against PyTorch eager on ``cuda``, same model and data, same run.
 
     Batches go up to 4096 (the size the gate_switcher spec asks for) and one row trains 32 restarts as
     one batched model, because on a GPU these tiny networks are bound by kernel launches, not by
     arithmetic: more sequences or more restarts per step should cost little.
-    """
-    import torch
 
-    torch_device = "cuda" if torch.cuda.is_available() else "cpu"
-    where = torch.cuda.get_device_name(0) if torch_device == "cuda" else "the CPU (no CUDA device)"
+    Two phases, each row in a fresh process. First every row captures its training step cold
+    (nothing cached), all rows at once: capture is single-threaded Python plus compiler work, and
+    GPU hosts have cores to spare. That measures the cold time to the end of the second step, the
+    kernels compiled and the compiler's share, and writes bonsaic's step cache. Then the rows run one
+    after the other, loading their step from that cache (the warm time to the second step), and
+    measure tinygrad's and torch's steps/s with nothing else running. A row not finished
+    ``deadline`` seconds after the start is reported as such instead of stalling the table.
+    """
     rows = [(name, example, batch, 1) for name, example in CONFIGS.items() for batch in batches]
     rows.append(("2 cells 16/10", CONFIGS["2 cells 16/10"], batches[0], 32))
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _child_env(BONSAIC_CACHE_DIR=tmp, CACHEDB=str(Path(tmp) / "tinygrad.db"))
+        args = [[example, str(batch), str(restarts), str(seconds)] for _name, example, batch, restarts in rows]
+        cold = _children([["--accelerator-capture", *a] for a in args], env, start, deadline, parallel=True)
+        captured = [a for a, c in zip(args, cold, strict=True) if isinstance(c, dict)]
+        measured = iter(_children([["--accelerator-row", *a] for a in captured], env, start, deadline,
+                                  parallel=False))
+        warm = [next(measured) if isinstance(c, dict) else "" for c in cold]
+    info = next((r for r in warm if isinstance(r, dict)), {})
     lines = ["## Training throughput on an accelerator (tinygrad vs PyTorch eager)", "",
-             f"`DEV={_device()} {sys.executable} benchmarks/bench_train.py --accelerator`, length {LENGTH}, "
-             f"torch {torch.__version__} on {where}.", "",
-             "| net | batch | restarts | tinygrad first two steps (s) | tinygrad steps/s | torch eager steps/s "
-             "| tinygrad networks × seq/s |", "|---|---|---|---|---|---|---|"]
-    for name, example, batch, restarts in rows:
-        tiny, torch_rate, first = throughput(example, batch, seconds, restarts, torch_device)
-        lines.append(f"| {name} | {batch} | {restarts} | {first:.1f} | {tiny:.1f} | {torch_rate:.1f} "
-                     f"| {tiny * batch * restarts:.0f} |")
+             f"`DEV={info.get('device', _device())} {sys.executable} benchmarks/bench_train.py --accelerator`, "
+             f"length {LENGTH}, torch {info.get('torch', '-')} on {info.get('where', '-')}. Cold: a fresh "
+             "process with empty caches, all rows capturing at once; warm: the step loaded from bonsaic's "
+             "step cache; rates measured one row at a time.", "",
+             "| net | batch | restarts | cold: first two steps (s) | kernels compiled | lower + compile (s) "
+             "| warm: first two steps (s) | tinygrad steps/s | torch eager steps/s | tinygrad networks × seq/s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (name, _example, batch, restarts), c, w in zip(rows, cold, warm, strict=True):
+        cells = [c] * 3 if isinstance(c, str) else [f"{c['first']:.1f}", str(c["kernels"]), f"{c['compile_s']:.1f}"]
+        if isinstance(w, str):
+            cells += [w, "", "", ""]
+        else:
+            torch_rate = "-" if w["torch_rate"] is None else f"{w['torch_rate']:.1f}"
+            cells += [f"{w['first']:.1f}", f"{w['tiny']:.1f}", torch_rate, f"{w['tiny'] * batch * restarts:.0f}"]
+        lines.append(f"| {name} | {batch} | {restarts} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _children(argvs: list[list[str]], env: dict[str, str], start: float, deadline: float | None,
+              parallel: bool) -> list[dict | str]:
+    """Run this file once per argv (all at once or one by one); each child's last stdout line is
+    JSON. Returns those dicts, or for each child that has none the reason why."""
+    def spawn(argv: list[str]) -> subprocess.Popen:
+        # own session: a late child is killed with its compile workers, not just itself
+        return subprocess.Popen([sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+
+    def result(child: subprocess.Popen) -> dict | str:
+        left = None if deadline is None else max(0.1, deadline - (time.perf_counter() - start))
+        try:
+            out, _ = child.communicate(timeout=left)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            return f"not finished after {deadline:.0f} s"
+        lines = out.strip().splitlines()
+        return json.loads(lines[-1]) if child.returncode == 0 and lines else f"failed (exit {child.returncode})"
+
+    if parallel:
+        return [result(child) for child in [spawn(argv) for argv in argvs]]
+    return [result(spawn(argv)) for argv in argvs]
+
+
+def _accelerator_capture(example: str, batch: int, restarts: int) -> dict:
+    """Phase one of :func:`accelerator`: build the trainer and run two steps, counting the kernels
+    compiled and timing tinygrad's lowering and compiling of them (rendering plus the device's
+    compiler, in tinygrad's worker pool); store the captured step in the step cache."""
+    from tinygrad import Tensor
+    from tinygrad.codegen import to_program_cache
+    from tinygrad.engine import realize
+
+    compiled = {"seconds": 0.0}
+    plain = realize.lower_and_compile
+
+    def timed(linear):  # noqa: ANN001, ANN202 - tinygrad's UOp
+        t = time.perf_counter()
+        try:
+            return plain(linear)
+        finally:
+            compiled["seconds"] += time.perf_counter() - t
+
+    realize.lower_and_compile = timed  # the scheduler calls it by this module-level name
+    known = len(to_program_cache)
+    start = time.perf_counter()
+    trainer = _trainer(example, batch, restarts)
+    x, y = trainer._batch(0)
+    tx, ty = Tensor(x, device=trainer.settings.device), Tensor(y, device=trainer.settings.device)
+    trainer._jit_step(tx, ty)[0].numpy()
+    trainer._jit_step(tx, ty)[0].numpy()
+    first = time.perf_counter() - start
+    trainer._cache_step()
+    trainer.close()
+    return {"first": first, "kernels": len(to_program_cache) - known, "compile_s": compiled["seconds"]}
+
+
+def _accelerator_row(example: str, batch: int, restarts: int, seconds: float) -> dict:
+    """Phase two of :func:`accelerator`: :func:`throughput` with torch on CUDA where it has it."""
+    try:
+        import torch
+        torch_device = "cuda" if torch.cuda.is_available() else "cpu"
+        where = torch.cuda.get_device_name(0) if torch_device == "cuda" else "the CPU (no CUDA device)"
+        version = torch.__version__
+    except ImportError:
+        torch_device, where, version = "cpu", "-", "-"
+    tiny, torch_rate, first = throughput(example, batch, seconds, restarts, torch_device)
+    return {"tiny": tiny, "torch_rate": torch_rate, "first": first, "device": _device(), "where": where,
+            "torch": version}
 
 
 def _device() -> str:
@@ -237,8 +332,18 @@ def _device() -> str:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--variant"]:
         print(*derivative_variant(sys.argv[2] == "autograd", float(sys.argv[3])))
+    elif sys.argv[1:2] in (["--accelerator-capture"], ["--accelerator-row"]):
+        sys.path.insert(0, str(ROOT))
+        example, batch, restarts, seconds = sys.argv[2:6]
+        if sys.argv[1] == "--accelerator-capture":
+            print(json.dumps(_accelerator_capture(example, int(batch), int(restarts))))
+        else:
+            print(json.dumps(_accelerator_row(example, int(batch), int(restarts), float(seconds))))
     elif "--accelerator" in sys.argv:
         sys.path.insert(0, str(ROOT))
-        print(accelerator())
+        options = dict(a[2:].split("=", 1) for a in sys.argv if a.startswith("--") and "=" in a)
+        batches = tuple(int(b) for b in options.get("batches", "256,1024,4096").split(","))
+        deadline = float(options["deadline"]) if "deadline" in options else None
+        print(accelerator(batches=batches, deadline=deadline))
     else:
         print(main(quick="--quick" in sys.argv))

@@ -100,7 +100,8 @@ def train_command(
           file=sys.stderr)
     if best is not None and best.graph is not None:
         save_ir(best.graph, output)
-        print(f"wrote {output} (restart {best.index}, solved network of step {best.best_step})")
+        snapped = f", weights snapped to multiples of {best.grid}" if best.grid else ""
+        print(f"wrote {output} (restart {best.index}, solved network of step {best.best_step}{snapped})")
     else:
         print(f"no restart solved the task (verified) in {trainer.step} steps; continue with "
               f"--resume {checkpoint} --steps N, or try more --restarts", file=sys.stderr)

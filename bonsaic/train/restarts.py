@@ -6,6 +6,10 @@ through a quick verified ``clip,dce`` pipeline; the one with the fewest remainin
 weights) is kept, ties going to the lower regularization loss. A snapshot whose graph does not
 verify (validation is sampled, verification is exhaustive or much larger) is not eligible; then the
 restart's earlier best snapshots (``Trainer.fallbacks``, newest first) are tried in its place.
+
+A snapshot the verifier cannot *prove* (it fails, or passes only on samples) is also tried with its
+weights snapped to a dyadic grid (:mod:`bonsaic.train.snap`); a snapped network that is proved
+replaces it, and the table says on which grid.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from bonsaic.passes.base import PassContext
 from bonsaic.passes.pipeline import optimize, parse_pipeline
 from bonsaic.train.loop import Trainer
 from bonsaic.train.lower import lower_restart
+from bonsaic.train.snap import snap
+from bonsaic.verify import Verifier
 
 QUICK_PIPELINE = "clip,dce"
 QUICK_BUDGET = 20_000
@@ -35,6 +41,7 @@ class RestartResult:
     edges_after_clip: int | None
     graph: Graph | None  # the lowered best solved network (unpruned), if any
     failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
+    grid: str | None = None  # "1/4" when ``graph`` is the snapshot snapped to multiples of 1/4
 
     @property
     def eligible(self) -> bool:
@@ -45,36 +52,60 @@ def quick_prune(graph: Graph) -> tuple[int | None, str | None]:
     """(edges left after a verified ``clip,dce``, None) or, when the unpruned graph itself fails to
     verify, (None, where it goes wrong): "wrong at step N", with "(shortest)" when the exhaustive
     search found it and "(sampled)" when only a random or periodic sample did."""
+    edges, failure, _mode = _quick_prune(graph)
+    return edges, failure
+
+
+def _quick_prune(graph: Graph) -> tuple[int | None, str | None, str]:
+    """:func:`quick_prune` plus the input graph's verdict ("proved", "bounded" or "failed")."""
     result = optimize(graph, parse_pipeline(QUICK_PIPELINE), PassContext(budget=QUICK_BUDGET))
+    mode = result.stats[0].verify_mode if result.stats else "failed"
     if result.graph is not None:
-        return result.graph.edge_count(), None
+        return result.graph.edge_count(), None, mode
     cex = result.failure.result.counterexample if result.failure is not None else None
     if cex is None:
-        return None, "not verified"
-    return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})"
+        return None, "not verified", "failed"
+    return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})", "failed"
+
+
+def _judge_snapshot(graph: Graph, verifier: Verifier) -> tuple[Graph, int | None, str | None, str | None]:
+    """(graph to keep, its edges after ``clip,dce`` or None, why the lowered graph failed, snap grid):
+    the lowered graph when it is proved, else its snapped version when that is proved, else the
+    lowered graph with whatever verdict it got."""
+    edges, failure, mode = _quick_prune(graph)
+    if mode == "proved":
+        return graph, edges, None, None
+    snapped = snap(graph, verifier)
+    if snapped is not None:
+        snapped_edges, _failure, _mode = _quick_prune(snapped.graph)
+        if snapped_edges is not None:
+            return snapped.graph, snapped_edges, failure, snapped.grid
+    return graph, edges, failure, None
 
 
 def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
     """A result per restart, in restart order."""
     accuracy = trainer.last_report.accuracy if trainer.last_report is not None else None
     results = []
+    verifier: Verifier | None = None  # one for all snapshots: it caches the spec's transitions
     for k in range(trainer.settings.restarts):
-        snap = trainer.best.get(k)
+        best = trainer.best.get(k)
         acc = float(accuracy[k]) if accuracy is not None else float("nan")
-        if snap is None:
+        if best is None:
             results.append(RestartResult(k, acc, None, None, False, None, None))
             continue
         first_failure = None
-        for candidate in [snap, *reversed(trainer.fallbacks.get(k, []))]:
+        for candidate in [best, *reversed(trainer.fallbacks.get(k, []))]:
             graph = lower_restart(spec, trainer.shape, candidate.params)
-            edges, failure = quick_prune(graph)
+            verifier = verifier or Verifier.for_graph(graph)
+            graph, edges, failure, grid = _judge_snapshot(graph, verifier)
             first_failure = first_failure or failure
             if edges is not None:
                 break
         if edges is None:  # report the best snapshot's numbers, not the oldest fallback's
-            candidate, graph = snap, None
+            candidate, graph = best, None
         results.append(RestartResult(k, acc, candidate.step, candidate.reg, edges is not None, edges, graph,
-                                     None if edges is not None else first_failure))
+                                     None if edges is not None else first_failure, grid))
     return results
 
 
@@ -96,6 +127,7 @@ def restart_table(results: list[RestartResult]) -> str:
             f"{mark} {r.index:>7} {r.accuracy:>9.2%} {_show(r.best_step):>9} "
             f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {'yes' if r.verified else 'no':>8} "
             f"{_show(r.edges_after_clip):>6}" + (f"  best snapshot {r.failure}" if r.failure else "")
+            + (f"  weights snapped to multiples of {r.grid}" if r.grid else "")
         )
     return "\n".join(lines)
 
