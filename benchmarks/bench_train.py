@@ -213,7 +213,7 @@ def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 409
     Two phases, each row in a fresh process. First every row captures its training step cold
     (nothing cached), all rows at once: capture is single-threaded Python plus compiler work, and
     GPU hosts have cores to spare. That measures the cold time to the end of the second step, the
-    kernels compiled and the compiler's share, and writes bonsaic's step cache. Then the rows run one
+    kernels compiled and the time spent lowering and compiling them, and writes bonsaic's step cache. Then the rows run one
     after the other, loading their step from that cache (the warm time to the second step), and
     measure tinygrad's and torch's steps/s with nothing else running. A row not finished
     ``deadline`` seconds after the start is reported as such instead of stalling the table.

@@ -27,7 +27,7 @@ def test_check_summary_shows_settings_after_defaults_and_reachable_states() -> N
     assert "state variables: depth: 0..8 = 0" in out
     assert "reachable spec states: 9 (16 allowed transitions)" in out
     assert "interpolated_ameo(factor=1.0, leakyness=0.1)" in out
-    assert "batch 256, length 20" in out
+    assert "batch 256, length 40" in out
     assert "reg x0.8 at step 500" in out  # the default schedule, not written in the file
 
 
