@@ -28,7 +28,9 @@ def user_errors(fn: F) -> F:
     """Decorator: turn :class:`BonsaicError` into a clean message and exit code 2 (no traceback).
 
     File-system failures (an unwritable output path, a directory given as a file) are the user's to fix
-    too, so they get the same treatment: the path and the system's reason, exit code 2.
+    too, so they get the same treatment: the path and the system's reason, exit code 2. Ctrl-C ends
+    any command with one line and exit code 130 (the shell's for SIGINT), not a traceback; outputs
+    are written atomically, so nothing half-written is left behind.
     """
 
     @functools.wraps(fn)
@@ -38,6 +40,9 @@ def user_errors(fn: F) -> F:
         except BonsaicError as err:
             report(err)
             raise typer.Exit(code=err.exit_code) from None
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(code=130) from None
         except BrokenPipeError:
             # the reader went away (`bonsaic verify ... | head`): not an error, and not a file problem.
             # Point stdout at /dev/null so the interpreter's final flush does not raise again.

@@ -93,7 +93,12 @@ def train_command(
         trainer.close()
         log.close()
     trainer.save(checkpoint)
-    results = judge_restarts(trainer, spec)
+    try:
+        results = judge_restarts(trainer, spec)
+    except KeyboardInterrupt:
+        print(f"interrupted while judging the restarts; checkpoint {checkpoint} is saved (judge again with "
+              f"--resume {checkpoint} --steps {trainer.step})", file=sys.stderr)
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
     print(restart_table(results), file=sys.stderr)
     best = choose(results)
     print(f"stopped after step {trainer.step} ({reason}); checkpoint {checkpoint}, loss log {log_path}",

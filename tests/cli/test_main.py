@@ -101,3 +101,21 @@ def test_a_closed_pipe_ends_quietly_with_141(monkeypatch) -> None:  # noqa: ANN0
         assert done.exit_code == 141
     else:
         raise AssertionError("expected typer.Exit")
+
+
+def test_ctrl_c_ends_any_command_with_one_line_and_130(capsys) -> None:  # noqa: ANN001
+    import typer
+
+    from bonsaic.cli.common import user_errors
+
+    @user_errors
+    def long_search() -> None:
+        raise KeyboardInterrupt
+
+    try:
+        long_search()
+    except typer.Exit as done:
+        assert done.exit_code == 130
+    else:
+        raise AssertionError("expected typer.Exit")
+    assert capsys.readouterr().err == "interrupted\n"
