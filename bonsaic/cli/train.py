@@ -51,7 +51,11 @@ def train_command(
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
 ) -> None:
-    """Train sparse RNNs on SPEC; write the best solved one as unpruned IR."""
+    """Train sparse RNNs on SPEC; write the best verified one as unpruned IR.
+
+    A solved network the verifier cannot prove is also tried with its weights rounded to multiples
+    of 1/2^k; a rounding that is proved replaces it (the restart table says on which grid).
+    """
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import load_spec
     from bonsaic.train import jitcache
