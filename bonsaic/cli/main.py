@@ -8,7 +8,7 @@ import traceback
 import typer
 
 from bonsaic import __version__
-from bonsaic.cli import check, import_, opt, passes, sample, simulate, stats, train, verify
+from bonsaic.cli import check, import_, opt, passes, sample, simulate, snap, stats, train, verify
 from bonsaic.diagnostics import BonsaicError
 
 app = typer.Typer(
@@ -37,7 +37,7 @@ def _root(
     readable code."""
 
 
-for _module in (check, sample, train, simulate, stats, verify, import_, opt, passes):
+for _module in (check, sample, train, simulate, stats, verify, snap, import_, opt, passes):
     _module.register(app)
 
 

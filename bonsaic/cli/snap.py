@@ -1,0 +1,44 @@
+"""`bonsaic snap`: round a drifting model's weights to a dyadic grid on which it is proved."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bonsaic.cli.common import user_errors
+
+
+def register(app: typer.Typer) -> None:
+    """Add this command to the app."""
+    app.command("snap")(snap_command)
+
+
+@user_errors
+def snap_command(
+    model: Annotated[Path, typer.Argument(help="The model to snap (.ir, with its embedded spec).", exists=True,
+                                          dir_okay=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the snapped model "
+                                         "(atomically).")],
+    budget: Annotated[int, typer.Option(min=1, help="Most product states one candidate's exploration "
+                                        "may visit.")] = 20_000,
+) -> None:
+    """Round every weight, bias and initial state of MODEL to multiples of 1/2^k (k = 0..10, coarsest
+    first) and write the first rounding the verifier proves for all sequence lengths; exit 1 if none is.
+
+    What `bonsaic train` does to a solved network it cannot prove (docs/train.md): a counter with a
+    self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this
+    changes behaviour, so only a proof (never random samples) admits the result.
+    """
+    from bonsaic.ir.text import load_ir, save_ir
+    from bonsaic.train.snap import snap
+
+    snapped = snap(load_ir(model), budget=budget)
+    if snapped is None:
+        print(f"no grid from 1 to 1/1024 makes {model} provably right (its exploration does not close within "
+              f"{budget} product states, or it is wrong)", file=sys.stderr)
+        raise typer.Exit(code=1)
+    save_ir(snapped.graph, output)
+    print(f"wrote {output}: weights snapped to multiples of {snapped.grid}, proved for all sequence lengths")
