@@ -71,10 +71,9 @@ def _rate(step, seconds: float) -> float:  # noqa: ANN001 - a zero-argument call
     return count / (time.perf_counter() - start)
 
 
-def throughput(example: str, batch: int, seconds: float, restarts: int = 1,
-               torch_device: str = "cpu") -> tuple[float, float | None, float]:
-    """(tinygrad steps/s, torch eager steps/s or None if torch is missing, seconds from building the
-    trainer to the end of its second step) on the same data; torch runs on ``torch_device``."""
+def _started(example: str, batch: int, restarts: int):  # noqa: ANN202 - (trainer, step, batch, seconds)
+    """A trainer that has run two steps on its first batch: (trainer, a zero-argument step on that
+    batch, the batch as numpy arrays, seconds from building the trainer to the end of step two)."""
     from tinygrad import Tensor
 
     start = time.perf_counter()
@@ -84,7 +83,14 @@ def throughput(example: str, batch: int, seconds: float, restarts: int = 1,
     step = lambda: trainer._jit_step(tx, ty)[0].numpy()  # noqa: E731
     step()
     step()
-    first = time.perf_counter() - start
+    return trainer, step, (x, y), time.perf_counter() - start
+
+
+def throughput(example: str, batch: int, seconds: float, restarts: int = 1,
+               torch_device: str = "cpu") -> tuple[float, float | None, float]:
+    """(tinygrad steps/s, torch eager steps/s or None if torch is missing, seconds from building the
+    trainer to the end of its second step) on the same data; torch runs on ``torch_device``."""
+    trainer, step, (x, y), first = _started(example, batch, restarts)
     tiny = _rate(step, seconds)
     try:
         import torch
@@ -278,7 +284,6 @@ def _accelerator_capture(example: str, batch: int, restarts: int) -> dict:
     """Phase one of :func:`accelerator`: build the trainer and run two steps, counting the kernels
     compiled and timing tinygrad's lowering and compiling of them (rendering plus the device's
     compiler, in tinygrad's worker pool); store the captured step in the step cache."""
-    from tinygrad import Tensor
     from tinygrad.codegen import to_program_cache
     from tinygrad.engine import realize
 
@@ -294,13 +299,7 @@ def _accelerator_capture(example: str, batch: int, restarts: int) -> dict:
 
     realize.lower_and_compile = timed  # the scheduler calls it by this module-level name
     known = len(to_program_cache)
-    start = time.perf_counter()
-    trainer = _trainer(example, batch, restarts)
-    x, y = trainer._batch(0)
-    tx, ty = Tensor(x, device=trainer.settings.device), Tensor(y, device=trainer.settings.device)
-    trainer._jit_step(tx, ty)[0].numpy()
-    trainer._jit_step(tx, ty)[0].numpy()
-    first = time.perf_counter() - start
+    trainer, _step, _batch, first = _started(example, batch, restarts)
     trainer._cache_step()
     trainer.close()
     return {"first": first, "kernels": len(to_program_cache) - known, "compile_s": compiled["seconds"]}
