@@ -219,10 +219,11 @@ def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 409
     Two phases, each row in a fresh process. First every row captures its training step cold
     (nothing cached), all rows at once: capture is single-threaded Python plus compiler work, and
     GPU hosts have cores to spare. That measures the cold time to the end of the second step, the
-    kernels compiled and the time spent lowering and compiling them, and writes bonsaic's step cache. Then the rows run one
-    after the other, loading their step from that cache (the warm time to the second step), and
-    measure tinygrad's and torch's steps/s with nothing else running. A row not finished
-    ``deadline`` seconds after the start is reported as such instead of stalling the table.
+    kernels compiled and the time spent lowering and compiling them, and writes bonsaic's step
+    cache. Then the rows run one after the other, loading their step from that cache (the warm
+    time to the second step), and measure tinygrad's and torch's steps/s with nothing else running.
+    A row not finished ``deadline`` seconds after the start is reported as such instead of stalling
+    the table.
     """
     rows = [(name, example, batch, 1) for name, example in CONFIGS.items() for batch in batches]
     rows.append(("2 cells 16/10", CONFIGS["2 cells 16/10"], batches[0], 32))
@@ -299,7 +300,7 @@ def _accelerator_capture(example: str, batch: int, restarts: int) -> dict:
 
     realize.lower_and_compile = timed  # the scheduler calls it by this module-level name
     known = len(to_program_cache)
-    trainer, _step, _batch, first = _started(example, batch, restarts)
+    trainer, _step, _data, first = _started(example, batch, restarts)
     trainer._cache_step()
     trainer.close()
     return {"first": first, "kernels": len(to_program_cache) - known, "compile_s": compiled["seconds"]}
