@@ -92,17 +92,62 @@ def throughput(example: str, batch: int, seconds: float, restarts: int = 1,
     trainer to the end of its second step) on the same data; torch runs on ``torch_device``."""
     trainer, step, (x, y), first = _started(example, batch, restarts)
     tiny = _rate(step, seconds)
+    torch_rate = _torch_rate(trainer, x, y, seconds, torch_device)
+    trainer.close()
+    return tiny, torch_rate, first
+
+
+def _torch_rate(trainer, x: np.ndarray, y: np.ndarray, seconds: float,  # noqa: ANN001 - a Trainer
+                torch_device: str = "cpu") -> float | None:
+    """Steps/s of the PyTorch eager model with ``trainer``'s parameters on batch ``x, y`` (None
+    without torch)."""
+    return _torch_rate_of(trainer.shape, trainer.params_numpy(), trainer.settings, x, y, seconds, torch_device)
+
+
+def _torch_rate_of(shape, params: dict[str, np.ndarray], settings, x: np.ndarray, y: np.ndarray,  # noqa: ANN001
+                   seconds: float, torch_device: str = "cpu") -> float | None:
     try:
         import torch
 
         from benchmarks.torch_reference import TorchStep
     except ImportError:
-        return tiny, None, first
-    torch_step = TorchStep(trainer.shape, trainer.params_numpy(), trainer.settings.regularizer,
-                           trainer.settings.lr, device=torch_device)
+        return None
+    torch_step = TorchStep(shape, params, settings.regularizer, settings.lr, device=torch_device)
     px, py = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
-    trainer.close()
-    return tiny, _rate(lambda: torch_step(px, py), seconds), first
+    return _rate(lambda: torch_step(px, py), seconds)
+
+
+def row_rate(implementation: str, example: str, batch: int, restarts: int, seconds: float) -> float | None:
+    """Steps/s of one implementation (``tinygrad`` or ``torch``) on one configuration, in this
+    process: both start from the parameters and first batch a trainer with the spec's seed makes."""
+    if implementation == "tinygrad":
+        trainer, step, _data, _first = _started(example, batch, restarts)
+        rate = _rate(step, seconds)
+        trainer.close()
+        return rate
+    # what Trainer.__init__ and Trainer._batch(0) make, without starting tinygrad in this process
+    from bonsaic.spec import Program, load_spec
+    from bonsaic.train.loop import training_batch
+    from bonsaic.train.model import NetShape, init_params
+    from bonsaic.train.settings import TrainSettings
+
+    spec = load_spec(ROOT / "examples" / example)
+    settings = TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=())
+    shape = NetShape.from_spec(spec)
+    params = init_params(shape, restarts, np.random.default_rng(settings.seed))
+    x, y = training_batch(Program(spec), settings, 0)
+    return _torch_rate_of(shape, params, settings, x, y, seconds)
+
+
+def _fresh_rate(implementation: str, example: str, batch: int, seconds: float, restarts: int = 1) -> float | None:
+    """:func:`row_rate` in a fresh process, so that neither implementation runs next to the other's
+    threads, allocations or caches (torch measured after tinygrad in one process ran at 60% of its
+    speed alone)."""
+    (result,) = _children([["--row", implementation, example, str(batch), str(restarts), str(seconds)]],
+                          _child_env(), time.perf_counter(), None, parallel=False)
+    if isinstance(result, str):
+        raise RuntimeError(f"{implementation} row {example} batch {batch}: {result}")
+    return result["rate"]
 
 
 def derivative_variant(autograd: bool, seconds: float) -> tuple[float, float, float]:
@@ -174,7 +219,8 @@ def main(quick: bool = False) -> str:
     missing_torch = False
     for name, example in CONFIGS.items():
         for batch in batches:
-            tiny, torch_rate, _first = throughput(example, batch, seconds)
+            tiny = _fresh_rate("tinygrad", example, batch, seconds)
+            torch_rate = _fresh_rate("torch", example, batch, seconds)
             missing_torch |= torch_rate is None
             torch_cells = ("-", "-") if torch_rate is None else (f"{torch_rate:.1f}", f"{torch_rate * batch:.0f}")
             lines.append(f"| {name} | {batch} | {tiny:.1f} | {tiny * batch:.0f} | {torch_cells[0]} | {torch_cells[1]} |")
@@ -184,7 +230,7 @@ def main(quick: bool = False) -> str:
         lines += ["", "### Restarts as one batched model (1 cell 4/2, batch 256)", "",
                   "| restarts | tinygrad steps/s | networks × steps/s |", "|---|---|---|"]
         for restarts in (8,):  # restarts = 1 is the batch-256 row above
-            tiny, _torch, _first = throughput("delay1.bns", 256, seconds, restarts)
+            tiny = _fresh_rate("tinygrad", "delay1.bns", 256, seconds, restarts)
             lines.append(f"| {restarts} | {tiny:.1f} | {tiny * restarts:.1f} |")
     if not quick:
         lines += ["", "### Hand-written derivative vs autograd through the where-chain (1 cell, batch 256)", "",
@@ -332,6 +378,10 @@ def _device() -> str:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--variant"]:
         print(*derivative_variant(sys.argv[2] == "autograd", float(sys.argv[3])))
+    elif sys.argv[1:2] == ["--row"]:
+        sys.path.insert(0, str(ROOT))
+        implementation, example, batch, restarts, seconds = sys.argv[2:7]
+        print(json.dumps({"rate": row_rate(implementation, example, int(batch), int(restarts), float(seconds))}))
     elif sys.argv[1:2] in (["--accelerator-capture"], ["--accelerator-row"]):
         sys.path.insert(0, str(ROOT))
         example, batch, restarts, seconds = sys.argv[2:6]

@@ -80,6 +80,13 @@ class EvalReport:
         return self.accuracy >= 1.0
 
 
+def training_batch(program: Any, s: TrainSettings, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Step ``step``'s inputs and targets, ``[restarts, batch, length, ...]`` each (a pure function
+    of the seed and the step, which is what makes resumed runs bit for bit)."""
+    x, y = program.generate(s.restarts * s.batch, s.length, stream_seed(s.seed, step, DATA_STREAM))
+    return (x.reshape(s.restarts, s.batch, s.length, -1), y.reshape(s.restarts, s.batch, s.length, -1))
+
+
 def _optimizer_state(opt: optim.Optimizer) -> dict[str, Tensor]:
     """Every tensor the optimizer carries between steps (lr, Adam moments, bias corrections...)."""
     state: dict[str, Tensor] = {}
@@ -151,10 +158,9 @@ class Trainer:
         if cached is not None:
             step, theirs = cached
             if theirs.keys() == mine.keys() and all(theirs[n].shape == t.shape for n, t in mine.items()):
-                initial = self._last_good[1]
                 for name, tensor in mine.items():  # this run's tensors now *are* the step's buffers
                     tensor.replace(theirs[name])
-                    jitcache.write_into(tensor, initial[name])
+                self._load_state_arrays(self._last_good[1])
                 return step, True
         jit = TinyJit(self._train_step)
         # TinyJit runs its first call eagerly and captures on the second, scheduling the whole
@@ -178,17 +184,38 @@ class Trainer:
         state["reg_scale"] = self.reg_scale
         return state
 
+    def _state_params(self, tensors: dict[str, Tensor]) -> dict[str, str]:
+        """Which state tensors are shaped like a parameter's storage: ``param.X`` holds X, and the
+        optimizer's per-parameter lists (``opt.m.3``, ``opt.v.3``) follow the parameter order."""
+        names = list(self.net.params)
+        owners = {}
+        for state_name, t in tensors.items():
+            prefix, _, index = state_name.rpartition(".")
+            if state_name.startswith("param."):
+                owners[state_name] = state_name[len("param."):]
+            elif prefix.startswith("opt.") and index.isdigit() and int(index) < len(names) \
+                    and t.shape == self.net.params[names[int(index)]].shape:
+                owners[state_name] = names[int(index)]
+        return owners
+
     def _state_arrays(self) -> dict[str, np.ndarray]:
-        return {name: t.numpy().copy() for name, t in self._state_tensors().items()}
+        """Every state tensor's value; parameters and their Adam moments at their real shapes (the
+        model's padding is an internal layout that checkpoints never contain)."""
+        tensors = self._state_tensors()
+        owners = self._state_params(tensors)
+        return {name: (self.net.from_storage(owners[name], t.numpy()) if name in owners else t.numpy()).copy()
+                for name, t in tensors.items()}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Write saved values *into* the existing buffers (the captured JIT keeps using them)."""
         tensors = self._state_tensors()
+        owners = self._state_params(tensors)
         for name, t in tensors.items():
-            if name not in arrays or arrays[name].shape != t.shape:
+            real = self.net.real_shapes[owners[name]] if name in owners else t.shape
+            if name not in arrays or arrays[name].shape != real:
                 raise CheckpointError(f"checkpoint does not fit this model: {name} missing or resized")
         for name, t in tensors.items():
-            jitcache.write_into(t, arrays[name])
+            jitcache.write_into(t, self.net.to_storage(owners[name], arrays[name]) if name in owners else arrays[name])
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate from now on (e.g. after resuming with a different ``--lr``)."""
@@ -201,7 +228,7 @@ class Trainer:
 
     def params_numpy(self) -> dict[str, np.ndarray]:
         """Current parameters of all restarts, ``[K, ...]`` each."""
-        return {name: t.numpy().copy() for name, t in self.net.params.items()}
+        return {name: self.net.from_storage(name, t.numpy()).copy() for name, t in self.net.params.items()}
 
     def save(self, path: str | Path) -> None:
         """Checkpoint everything a resumed run needs, atomically."""
@@ -250,15 +277,13 @@ class Trainer:
         with Context(TRAINING=1):
             self.opt.zero_grad()
             mse = ((self.net(x) - y) ** 2).mean(axis=(1, 2, 3))
-            reg = regularization(self.net.params, self.settings.regularizer) * self.reg_scale
+            reg = regularization(self.net.views(), self.settings.regularizer) * self.reg_scale
             (mse + reg).sum().backward()
             Tensor.realize(mse, reg, *self.opt.schedule_step())
         return mse, reg
 
     def _batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        s = self.settings
-        x, y = self.program.generate(s.restarts * s.batch, s.length, stream_seed(s.seed, step, DATA_STREAM))
-        return (x.reshape(s.restarts, s.batch, s.length, -1), y.reshape(s.restarts, s.batch, s.length, -1))
+        return training_batch(self.program, self.settings, step)
 
     def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """This step's batch (usually already generated) and start generating the next one."""

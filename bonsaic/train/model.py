@@ -122,13 +122,76 @@ def bias_names(params: dict[str, object]) -> list[str]:
     return [name for name in params if name.endswith(".b")]
 
 
+# Shapes tinygrad's CPU code generator handles well (docs/performance.md, "Third session"). Its
+# heuristics only unroll ("upcast") an output axis whose size is a multiple of 3 or 4, and only in
+# kernels with at least 1024 outputs; the seed post's cells are 13 x 26 and 26 x 26, so their weight
+# gradients ran as plain loops that stream both 20,000-row operands once per output.
+PAD_TO = 4  # weight matrices are stored with rows and columns padded (with zeros) to multiples of 4
+CHUNKS = (8, 4, 2)  # the weight gradient is summed from this many row blocks (the first that divides)
+GROUP = 5  # per-step tensors are stacked, and per-step gradients gathered, five timesteps at a time
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+def _stack(pieces: list[Tensor]) -> Tensor:
+    """``Tensor.stack(pieces, dim=2)``, built from stacks of ``GROUP`` pieces.
+
+    One stack of all timesteps is one kernel in which every output element selects among all
+    ``length`` inputs (20-40 loads per element); stacking in groups first costs an extra copy but
+    ``GROUP + length / GROUP`` loads. Backward, slicing the result gathers likewise.
+    """
+    groups = [Tensor.stack(*pieces[i : i + GROUP], dim=2).contiguous() for i in range(0, len(pieces), GROUP)]
+    return groups[0] if len(groups) == 1 else Tensor.cat(*groups, dim=2)
+
+
+def _timesteps(seq: Tensor) -> list[Tensor]:
+    """``[seq[:, :, t] for t in range(length)]``, sliced in groups so that the backward pass gathers
+    the per-step gradients in two cheap kernels instead of one that reads all of them per element."""
+    steps = []
+    for start in range(0, seq.shape[2], GROUP):
+        group = seq[:, :, start : start + GROUP].contiguous_backward()
+        steps += [group[:, :, t] for t in range(group.shape[2])]
+    return steps
+
+
 class BonsaiNet:
-    """The batched network in tinygrad: ``net(x [K,B,T,I]) -> outputs [K,B,T,O]``."""
+    """The batched network in tinygrad: ``net(x [K,B,T,I]) -> outputs [K,B,T,O]``.
+
+    ``params`` are the trainable *storage* tensors: the same names and values as the numpy
+    parameters it was built from, except that each cell's weight matrix is stored padded with zero
+    rows and columns to multiples of ``PAD_TO`` (the shapes tinygrad generates fast code for). The
+    padding never changes a value: padded rows multiply zero inputs and padded columns are sliced
+    off, so their gradient is exactly zero, and Adam and the regularizer (which sees :meth:`views`)
+    leave them at zero. :meth:`from_storage` and :meth:`to_storage` convert arrays.
+    """
 
     def __init__(self, shape: NetShape, params: dict[str, np.ndarray], device: str | None = None) -> None:
         self.shape = shape
-        self.params = {name: Tensor(value, device=device) for name, value in params.items()}
         self.restarts = next(iter(params.values())).shape[0]
+        self.real_shapes = {name: value.shape for name, value in params.items()}
+        self.params = {name: Tensor(self.to_storage(name, value), device=device) for name, value in params.items()}
+
+    def storage_shape(self, name: str) -> tuple[int, ...]:
+        real = self.real_shapes[name]
+        if name.startswith("cell") and name.endswith(".w"):
+            return (real[0], _round_up(real[1], PAD_TO), _round_up(real[2], PAD_TO))
+        return real
+
+    def to_storage(self, name: str, value: np.ndarray) -> np.ndarray:
+        """``value`` (real shape) zero-padded to the stored shape of parameter ``name``."""
+        padded = np.zeros(self.storage_shape(name), np.float32)
+        padded[tuple(slice(0, n) for n in value.shape)] = value
+        return padded
+
+    def from_storage(self, name: str, value: np.ndarray) -> np.ndarray:
+        """An array of ``name``'s stored shape (its value, gradient or Adam moment) at its real shape."""
+        return value[tuple(slice(0, n) for n in self.real_shapes[name])]
+
+    def views(self) -> dict[str, Tensor]:
+        """Every parameter at its real shape (slices of the storage; the regularizer reads these)."""
+        return {name: t[tuple(slice(0, n) for n in self.real_shapes[name])] for name, t in self.params.items()}
 
     def __call__(self, x: Tensor) -> Tensor:
         """Unrolled over time in two passes, so that backpropagation through time computes each
@@ -142,18 +205,23 @@ class BonsaiNet:
         Autograd then finds ``dW = [x, state]^T @ delta`` as one large matmul instead of the sum of
         ``length`` small per-step products, which tinygrad fused into one badly shaped kernel
         (1.5x the steps/s on the 2-cell net; same gradients to float rounding, tests/train/test_model.py).
+        That matmul runs on the padded weights, in ``CHUNKS`` row blocks whose gradients are summed
+        afterwards: both make its kernel big and evenly shaped enough for tinygrad to unroll it.
         """
         k, batch, length, _ = x.shape
+        rows_total = batch * length
+        chunks = next((c for c in CHUNKS if rows_total % c == 0), 1)
         seq = x
         for i, cell in enumerate(self.shape.cells):
             w, b, s0 = (self.params[f"cell{i}.{n}"] for n in ("w", "b", "s0"))
-            width = cell.outputs + cell.states
-            wd, bd = w.detach(), b.detach()
+            rows, width = cell.inputs + cell.states, cell.outputs + cell.states
+            padded_rows, padded_width = w.shape[1], w.shape[2]
+            wd, bd = w.detach()[:, :rows, :width], b.detach()
             w_state_const = wd[:, cell.inputs :, :]
             # pass 1: the state each step reads, values only
             seq_const = seq.detach()
             if cell.inputs:
-                pre_in = (seq_const.reshape(k, batch * length, cell.inputs) @ wd[:, : cell.inputs, :]).reshape(
+                pre_in = (seq_const.reshape(k, rows_total, cell.inputs) @ wd[:, : cell.inputs, :]).reshape(
                     k, batch, length, width) + bd.unsqueeze(1)
             else:
                 pre_in = bd.unsqueeze(1).expand(k, batch, length, width)
@@ -163,24 +231,28 @@ class BonsaiNet:
                 reads.append(state)
                 state = activation.forward(cell.activation, pre_in[:, :, t, :] + state @ w_state_const)[
                     :, :, cell.outputs :]
-            read = Tensor.stack(*reads, dim=2)
+            read = _stack(reads)
             # pass 2: every pre-activation from one matmul (its weight gradient is one matmul too);
             # the zero-valued term carries the gradient back through the states (BPTT)
             joint = read if not cell.inputs else Tensor.cat(seq, read, dim=-1)
-            pre = (joint.reshape(k, batch * length, cell.inputs + cell.states) @ w).reshape(
-                k, batch, length, width) + b.unsqueeze(1)
+            joint = joint.pad(((0, 0), (0, 0), (0, 0), (0, padded_rows - rows)))
+            w_chunks = w.unsqueeze(1).expand(k, chunks, padded_rows, padded_width).contiguous_backward()
+            pre = (joint.reshape(k, chunks, rows_total // chunks, padded_rows) @ w_chunks).reshape(
+                k, batch, length, padded_width)[..., :width] + b.unsqueeze(1)
             state = s0.expand(k, batch, cell.states)
             outs = []
-            for t in range(length):
-                z = activation.apply(cell.activation, pre[:, :, t, :] + (state - state.detach()) @ w_state_const)
+            for pre_t in _timesteps(pre):
+                z = activation.apply(cell.activation, pre_t + (state - state.detach()) @ w_state_const)
                 outs.append(z[:, :, : cell.outputs])
                 state = z[:, :, cell.outputs :]
-            seq = Tensor.stack(*outs, dim=2)
+            seq = _stack(outs)
         if self.shape.has_dense:
             wd, bd = self.params["dense.w"], self.params["dense.b"]
             width = self.shape.cells[-1].outputs
-            dense = (seq.reshape(k, batch * length, width) @ wd).reshape(k, batch, length, self.shape.n_outputs)
-            seq = activation.apply(self.shape.dense_activation, dense + bd.unsqueeze(1))
+            dense = (seq.reshape(k, rows_total, width) @ wd).reshape(k, batch, length, self.shape.n_outputs)
+            # realizing the gradient at the pre-activation keeps tinygrad from recomputing the
+            # activation's derivative once per dense weight inside the weight-gradient reduction
+            seq = activation.apply(self.shape.dense_activation, (dense + bd.unsqueeze(1)).contiguous_backward())
         return seq
 
 

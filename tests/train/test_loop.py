@@ -78,7 +78,7 @@ def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: P
     lr = trainer.lr
     poisoned = trainer.params_numpy()["cell0.w"]
     poisoned[0, 0, 0] = np.nan
-    jitcache.write_into(trainer.net.params["cell0.w"], poisoned)
+    jitcache.write_into(trainer.net.params["cell0.w"], trainer.net.to_storage("cell0.w", poisoned))
     assert trainer.run(until=40) == "steps"
     trainer.close()
     log.close()

@@ -30,28 +30,36 @@ def test_shapes_and_dense_layer() -> None:
     assert params["dense.w"].shape == (2, 2, 1)
 
 
-def test_gradient_matches_finite_differences_and_restarts_stay_apart() -> None:
+@pytest.mark.parametrize(("batch", "length"), [(2, 3), (4, 12)])  # 12 steps: stacked in groups 5 + 5 + 2
+def test_gradient_matches_finite_differences_and_restarts_stay_apart(batch: int, length: int) -> None:
     """Differentiate restart 0's loss only: its gradient matches finite differences of the numpy
-    forward pass, and restart 1's parameters get exactly zero gradient."""
+    forward pass, restart 1's parameters get exactly zero gradient, and so does the zero padding
+    of the stored weight matrices (4 x 5 is stored as 4 x 8)."""
     shape = NetShape.from_spec(fake_spec(((3, 2),), n_inputs=2, n_outputs=1))
     rng = np.random.default_rng(1)
     params = init_params(shape, 2, rng)
     params = {n: (v + rng.normal(0, 0.3, v.shape)).astype(np.float32) for n, v in params.items()}
-    x, y = _data(rng, 2, 2, 3)
+    x, y = _data(rng, 2, batch, length)
     net = BonsaiNet(shape, params)
     out = net(Tensor(x.astype(np.float32)))
-    losses = ((out - Tensor(y.astype(np.float32))) ** 2).mean(axis=(1, 2, 3)) + regularization(net.params, REG)
+    losses = ((out - Tensor(y.astype(np.float32))) ** 2).mean(axis=(1, 2, 3)) + regularization(net.views(), REG)
     losses[0].backward()
     p64 = {n: v.astype(np.float64) for n, v in params.items()}
-    np.testing.assert_allclose(out.numpy(), numpy_forward(shape, p64, x), rtol=1e-5, atol=1e-5)
+    # rounding differences grow along the sequence with these noisy weights: up to 3e-4 after 12
+    # steps between float32 and float64, and between tinygrad's and numpy's float32 summation order
+    np.testing.assert_allclose(out.numpy(), numpy_forward(shape, p64, x), rtol=1e-5, atol=1e-5 if length < 5 else 1e-3)
 
     def loss0(p: dict[str, np.ndarray]) -> float:
         return float(((numpy_forward(shape, p, x) - y) ** 2)[0].mean() + regularization_numpy(p, REG)[0])
 
     eps = 1e-6
     for name, value in p64.items():
-        grad = net.params[name].grad.numpy()
+        stored = net.params[name].grad.numpy()
+        grad = net.from_storage(name, stored)
         assert not grad[1].any(), name
+        padding = np.ones(stored.shape, bool)
+        padding[tuple(slice(0, n) for n in value.shape)] = False
+        assert not stored[padding].any(), name  # padded rows and columns never get a gradient
         for index in np.ndindex(value[0].shape):
             plus, minus = dict(p64), dict(p64)
             plus[name], minus[name] = value.copy(), value.copy()
