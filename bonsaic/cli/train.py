@@ -46,6 +46,8 @@ def train_command(
                                                min=1)] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate (overrides the spec; with --resume it "
                                              "replaces the checkpoint's current rate).", min=0.0)] = None,
+    state_noise: Annotated[float | None, typer.Option(help="Std. of the noise added to every state during "
+                                                      "training (overrides the spec).", min=0.0)] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
@@ -67,7 +69,7 @@ def train_command(
 
     spec = load_spec(spec_path)
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
-                                       length=length, lr=lr, device=device)
+                                       length=length, lr=lr, device=device, state_noise=state_noise)
     output = output or spec_path.with_suffix(".ir")
     checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
     if resume is None:

@@ -67,7 +67,8 @@ class TrainConfig:
     """How to train: optimizer, data shape, length of the run, schedule, seed and restarts.
 
     ``patience`` is the number of steps without a new best loss after which a run gives up and
-    the next restart begins; 0 means never give up early.
+    the next restart begins; 0 means never give up early. ``state_noise`` is the standard deviation
+    of Gaussian noise added to every state a cell reads during training (0: none).
     """
 
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
@@ -80,6 +81,7 @@ class TrainConfig:
     seed: int = 0
     restarts: int = 1
     patience: int = 0
+    state_noise: float = 0.0
 
 
 class _Reader:
@@ -197,6 +199,7 @@ _TRAIN_NUMBERS: dict[str, dict] = {
     "seed": {"integer": True, "at_least": 0},
     "restarts": {"integer": True, "positive": True},
     "patience": {"integer": True, "at_least": 0},
+    "state_noise": {"at_least": 0},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
 _TRAIN_KEYS = (*_TRAIN_NUMBERS, "optimizer", "regularizer")

@@ -38,7 +38,7 @@ from bonsaic.train.settings import TrainSettings
 
 MAX_RECOVERIES = 8
 LR_BACKOFF = 0.5
-DATA_STREAM, VALIDATION_STREAM = 0, 1
+DATA_STREAM, VALIDATION_STREAM, NOISE_STREAM = 0, 1, 2
 
 
 class TrainingError(RuntimeError):
@@ -147,6 +147,7 @@ class Trainer:
         s = self.settings
         return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
                 "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
+                "state_noise": bool(s.state_noise),
                 "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
 
     def _make_step(self) -> tuple[Any, bool]:
@@ -273,19 +274,26 @@ class Trainer:
         self._clock = (time.perf_counter(), self.step)
 
     # -- one step ------------------------------------------------------------------------------
-    def _train_step(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    def _train_step(self, x: Tensor, y: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
         with Context(TRAINING=1):
             self.opt.zero_grad()
-            mse = ((self.net(x) - y) ** 2).mean(axis=(1, 2, 3))
+            mse = ((self.net(x, noise) - y) ** 2).mean(axis=(1, 2, 3))
             reg = regularization(self.net.views(), self.settings.regularizer) * self.reg_scale
             (mse + reg).sum().backward()
             Tensor.realize(mse, reg, *self.opt.schedule_step())
         return mse, reg
 
-    def _batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
-        return training_batch(self.program, self.settings, step)
+    def _batch(self, step: int) -> tuple[np.ndarray, ...]:
+        """Inputs and targets of step ``step``, and the state noise when the spec asks for it."""
+        s = self.settings
+        x, y = training_batch(self.program, s, step)
+        if not s.state_noise:
+            return x, y
+        rng = np.random.default_rng(stream_seed(s.seed, step, NOISE_STREAM))
+        states = sum(cell.states for cell in self.shape.cells)
+        return x, y, (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise))
 
-    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+    def _next_batch(self) -> tuple[np.ndarray, ...]:
         """This step's batch (usually already generated) and start generating the next one."""
         if self._pending is None or self._pending[0] != self.step:
             self._pending = (self.step, self._pool.submit(self._batch, self.step))
@@ -328,9 +336,7 @@ class Trainer:
         until = self.settings.steps if until is None else until
         while self.step < until:
             self._apply_schedule()
-            x, y = self._next_batch()
-            mse, reg = self._jit_step(Tensor(x, device=self.settings.device),
-                                      Tensor(y, device=self.settings.device))
+            mse, reg = self._jit_step(*(Tensor(a, device=self.settings.device) for a in self._next_batch()))
             loss = float(mse.numpy().sum() + reg.numpy().sum())
             self._cache_step()
             self.step += 1

@@ -193,8 +193,11 @@ class BonsaiNet:
         """Every parameter at its real shape (slices of the storage; the regularizer reads these)."""
         return {name: t[tuple(slice(0, n) for n in self.real_shapes[name])] for name, t in self.params.items()}
 
-    def __call__(self, x: Tensor) -> Tensor:
-        """Unrolled over time in two passes, so that backpropagation through time computes each
+    def __call__(self, x: Tensor, noise: Tensor | None = None) -> Tensor:
+        """``noise`` (``[K, B, T, total states]``, optional) is added to the state every cell reads
+        at every step (``state_noise`` in the spec's train section).
+
+        Unrolled over time in two passes, so that backpropagation through time computes each
         weight gradient as one matmul over all timesteps (docs/performance.md has the measurements).
 
         Pass 1 runs the recurrence on detached values only, to learn the state every step reads.
@@ -212,8 +215,15 @@ class BonsaiNet:
         rows_total = batch * length
         chunks = next((c for c in CHUNKS if rows_total % c == 0), 1)
         seq = x
+        offset = 0
         for i, cell in enumerate(self.shape.cells):
             w, b, s0 = (self.params[f"cell{i}.{n}"] for n in ("w", "b", "s0"))
+            if noise is None:
+                perturb = lambda state, _t: state  # noqa: E731
+            else:
+                cell_noise = noise[..., offset : offset + cell.states]
+                perturb = lambda state, t, n=cell_noise: state + n[:, :, t, :]  # noqa: E731
+            offset += cell.states
             rows, width = cell.inputs + cell.states, cell.outputs + cell.states
             padded_rows, padded_width = w.shape[1], w.shape[2]
             wd, bd = w.detach()[:, :rows, :width], b.detach()
@@ -228,6 +238,7 @@ class BonsaiNet:
             state = s0.detach().expand(k, batch, cell.states)
             reads = []
             for t in range(length):
+                state = perturb(state, t)
                 reads.append(state)
                 state = activation.forward(cell.activation, pre_in[:, :, t, :] + state @ w_state_const)[
                     :, :, cell.outputs :]
@@ -241,7 +252,8 @@ class BonsaiNet:
                 k, batch, length, padded_width)[..., :width] + b.unsqueeze(1)
             state = s0.expand(k, batch, cell.states)
             outs = []
-            for pre_t in _timesteps(pre):
+            for t, pre_t in enumerate(_timesteps(pre)):
+                state = perturb(state, t)
                 z = activation.apply(cell.activation, pre_t + (state - state.detach()) @ w_state_const)
                 outs.append(z[:, :, : cell.outputs])
                 state = z[:, :, cell.outputs :]
@@ -256,22 +268,27 @@ class BonsaiNet:
         return seq
 
 
-def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray,
+                  noise: np.ndarray | None = None) -> np.ndarray:
     """The same network in numpy (float32): validation runs here, so it never costs a tinygrad compile.
 
-    ``x`` is ``[K, B, T, I]``; returns ``[K, B, T, O]``.
+    ``x`` is ``[K, B, T, I]``; returns ``[K, B, T, O]``. ``noise`` is what :class:`BonsaiNet` takes.
     """
     k, batch, length, _ = x.shape
     seq = [x[:, :, t, :] for t in range(length)]
+    offset = 0
     for i, cell in enumerate(shape.cells):
         w, b, s0 = (params[f"cell{i}.{n}"] for n in ("w", "b", "s0"))
         state = np.broadcast_to(s0, (k, batch, cell.states))
         outs = []
-        for x_t in seq:
+        for t, x_t in enumerate(seq):
+            if noise is not None:
+                state = state + noise[:, :, t, offset : offset + cell.states]
             z = cell.activation.forward(np.concatenate([x_t, state], axis=-1) @ w + b)
             outs.append(z[:, :, : cell.outputs])
             state = z[:, :, cell.outputs:]
         seq = outs
+        offset += cell.states
     if shape.has_dense:
         seq = [shape.dense_activation.forward(y @ params["dense.w"] + params["dense.b"]) for y in seq]
     return np.stack(seq, axis=2)

@@ -39,6 +39,11 @@ class TrainSettings:
     right for 20 steps but drifts at step 57 is not solved (the verifier would reject it anyway, since
     it checks every length), so "solved" snapshots are ones that generalise past the training length.
 
+    ``state_noise`` > 0 adds Gaussian noise of that standard deviation to every state each cell
+    reads, at every training step (never in validation): a network that tolerates it keeps its
+    memory in attractors, so that its states contract back after a perturbation, which is what the
+    verifier's interval proof needs (:mod:`bonsaic.verify.boxes`).
+
     ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
     objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
     """
@@ -58,6 +63,7 @@ class TrainSettings:
     val_length_factor: int = 5  # validation sequences are this many times longer than training ones
     checkpoint_every: int = 1000
     device: str | None = None
+    state_noise: float = 0.0
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
@@ -66,7 +72,7 @@ class TrainSettings:
         base = TrainSettings(
             optimizer=cfg.optimizer, steps=cfg.steps, batch=cfg.batch, length=cfg.length, lr=cfg.lr, seed=cfg.seed,
             restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
-            schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)),
+            schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)), state_noise=cfg.state_noise,
         )
         chosen = replace(base, **{k: v for k, v in overrides.items() if v is not None})
         return chosen if chosen.device is not None else replace(chosen, device=default_device())

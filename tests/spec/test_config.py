@@ -32,6 +32,7 @@ train {
     optimizer = sgd
     lr = 0.5
     steps = 10
+    state_noise = 0.1
     regularizer(intensity = 0, biases = false)
     at 7: lr *= 0.1
     at 3: reg *= 2
@@ -42,6 +43,7 @@ train {
     assert second.activation == Activation.leaky_ameo(0.2) and second.initializer == "kaiming_normal"
     assert spec.model.dense_activation.kind == "linear"
     assert (spec.train.optimizer, spec.train.lr, spec.train.steps) == ("sgd", 0.5, 10)
+    assert spec.train.state_noise == 0.1 and parse_spec(TASK).train.state_noise == 0.0
     assert spec.train.regularizer.intensity == 0.0 and spec.train.regularizer.biases is False
     assert spec.train.regularizer.threshold == 0.025
     assert spec.train.schedule == [ScheduleEvent(3, "reg", 2.0), ScheduleEvent(7, "lr", 0.1)]
@@ -53,6 +55,7 @@ train {
     ("train { optimizer = adma }", "did you mean `adam`?"),
     ("train { at 5: momentum *= 2 }", "unknown schedule target `momentum`"),
     ("train { lr = 0.1 lr = 0.2 }", "`lr` is set twice"),
+    ("train { state_noise = -0.1 }", "`state_noise` must be at least 0"),
     ("model { cell(activation = relu) }", "unknown activation `relu`"),
     ("model { cell(1, 2, tanh, normal, 5) }", "takes at most 4 argument(s)"),
     ("model { cell(outputs = 2, outputs = 3) }", "argument `outputs` given twice"),

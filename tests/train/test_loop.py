@@ -53,6 +53,27 @@ def test_solves_delay1_within_the_step_budget(reference_run) -> None:
     assert trainer.last_report is not None and trainer.last_report.accuracy[k] >= 0.99
 
 
+def test_state_noise_is_reproducible_and_delay1_still_solves(spec, settings) -> None:
+    """Noise on the states is drawn per step from the seed (like the data), so it changes the
+    batches a run sees but two runs agree; delay1 still solves under it."""
+    noisy = replace(settings, state_noise=0.1, steps=300)
+    first = Trainer(spec, noisy)
+    x, y, noise = first._batch(5)
+    assert noise.shape == (*x.shape[:3], 2) and 0.08 < noise.std() < 0.12
+    np.testing.assert_array_equal(noise, first._batch(5)[2])
+    first.run()
+    first.close()
+    assert first.best, "no restart solved delay1 with state noise 0.1 in 300 steps"
+    second = Trainer(spec, noisy)
+    second.run(until=20)
+    second.close()
+    again = Trainer(spec, noisy)
+    again.run(until=20)
+    again.close()
+    for name, value in second.params_numpy().items():
+        np.testing.assert_array_equal(again.params_numpy()[name], value, err_msg=name)
+
+
 def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_path: Path) -> None:
     _, at_30, _ = reference_run
     first = Trainer(spec, settings)

@@ -30,27 +30,29 @@ def test_shapes_and_dense_layer() -> None:
     assert params["dense.w"].shape == (2, 2, 1)
 
 
-@pytest.mark.parametrize(("batch", "length"), [(2, 3), (4, 12)])  # 12 steps: stacked in groups 5 + 5 + 2
-def test_gradient_matches_finite_differences_and_restarts_stay_apart(batch: int, length: int) -> None:
+@pytest.mark.parametrize(("batch", "length", "noisy"), [(2, 3, False), (4, 12, False), (2, 3, True)])
+def test_gradient_matches_finite_differences_and_restarts_stay_apart(batch: int, length: int, noisy: bool) -> None:
     """Differentiate restart 0's loss only: its gradient matches finite differences of the numpy
     forward pass, restart 1's parameters get exactly zero gradient, and so does the zero padding
-    of the stored weight matrices (4 x 5 is stored as 4 x 8)."""
+    of the stored weight matrices (4 x 5 is stored as 4 x 8). 12 steps are stacked in groups of
+    5 + 5 + 2; ``noisy`` adds state noise (the same noise in both forward passes)."""
     shape = NetShape.from_spec(fake_spec(((3, 2),), n_inputs=2, n_outputs=1))
     rng = np.random.default_rng(1)
     params = init_params(shape, 2, rng)
     params = {n: (v + rng.normal(0, 0.3, v.shape)).astype(np.float32) for n, v in params.items()}
     x, y = _data(rng, 2, batch, length)
+    noise = rng.normal(0, 0.2, (2, batch, length, 2)) if noisy else None
     net = BonsaiNet(shape, params)
-    out = net(Tensor(x.astype(np.float32)))
+    out = net(Tensor(x.astype(np.float32)), None if noise is None else Tensor(noise.astype(np.float32)))
     losses = ((out - Tensor(y.astype(np.float32))) ** 2).mean(axis=(1, 2, 3)) + regularization(net.views(), REG)
     losses[0].backward()
     p64 = {n: v.astype(np.float64) for n, v in params.items()}
     # rounding differences grow along the sequence with these noisy weights: up to 3e-4 after 12
     # steps between float32 and float64, and between tinygrad's and numpy's float32 summation order
-    np.testing.assert_allclose(out.numpy(), numpy_forward(shape, p64, x), rtol=1e-5, atol=1e-5 if length < 5 else 1e-3)
+    np.testing.assert_allclose(out.numpy(), numpy_forward(shape, p64, x, noise), rtol=1e-5, atol=1e-5 if length < 5 else 1e-3)
 
     def loss0(p: dict[str, np.ndarray]) -> float:
-        return float(((numpy_forward(shape, p, x) - y) ** 2)[0].mean() + regularization_numpy(p, REG)[0])
+        return float(((numpy_forward(shape, p, x, noise) - y) ** 2)[0].mean() + regularization_numpy(p, REG)[0])
 
     eps = 1e-6
     for name, value in p64.items():
