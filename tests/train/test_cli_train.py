@@ -56,3 +56,19 @@ def test_resume_with_lr_replaces_the_checkpoints_rate(tmp_path: Path) -> None:
     assert meta["step"] == 30 and arrays["opt.lr"][0] == np.float32(0.0001)
     events = [json.loads(line) for line in (tmp_path / "delay1.jsonl").read_text().splitlines()]
     assert any(e.get("event") == "lr set to 0.0001" and e["step"] == 20 for e in events)
+
+
+def test_training_saves_a_checkpoint_every_n_steps(tmp_path: Path) -> None:
+    """A killed run (no Ctrl-C handler runs) keeps the checkpoint of the last multiple of N."""
+    from types import SimpleNamespace
+
+    from bonsaic.cli.train import checkpointing
+
+    saved, shown = [], []
+    trainer = SimpleNamespace(step=0, save=lambda path: saved.append((trainer.step, path)))
+    on_step = checkpointing(lambda t, loss: shown.append(t.step), tmp_path / "run.safetensors", every=4)
+    for _ in range(10):
+        trainer.step += 1
+        on_step(trainer, 0.5)
+    assert shown == list(range(1, 11))
+    assert saved == [(4, tmp_path / "run.safetensors"), (8, tmp_path / "run.safetensors")]
