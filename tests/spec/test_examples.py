@@ -106,8 +106,10 @@ def test_every_example_has_a_one_sentence_header() -> None:
 def test_example_model_sections_follow_the_issue() -> None:
     gate = load_spec(EXAMPLES / "gate_switcher.bns")
     assert [(c.outputs, c.states) for c in gate.model.cells] == [(16, 10), (16, 10)]
-    assert gate.model.cells[0].activation.leakyness == 0.01
-    assert (gate.train.batch, gate.train.length, gate.train.lr) == (4096, 40, 0.004)
+    # the seed post's cells with the hard Ameo and state noise: the settings that train a verified
+    # network here (benchmarks/EXAMPLES_gate_switcher.md)
+    assert gate.model.cells[0].activation.factor == 1.0 and gate.model.cells[0].activation.leakyness == 0.1
+    assert (gate.train.batch, gate.train.length, gate.train.lr, gate.train.state_noise) == (256, 20, 0.004, 0.1)
     assert (gate.train.regularizer.intensity, gate.train.regularizer.steepness) == (0.1, 25.0)
     assert gate.inputs[0].p_true == 0.3
     parens_spec = load_spec(EXAMPLES / "parens.bns")
