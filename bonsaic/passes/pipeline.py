@@ -184,6 +184,7 @@ class Instrumentation:
     stats: list[PassStats] = field(default_factory=list)
     last_good: Graph | None = None
     _last_result: VerifyResult | None = None
+    _good: list[tuple[int, Graph]] = field(default_factory=list)  # (index, graph) of every good graph
 
     def __call__(self, event: PassEvent) -> Graph | None:
         from bonsaic.ir.text import print_ir
@@ -205,13 +206,31 @@ class Instrumentation:
             sampled = cex is not None and not cex.shortest
             if not sampled or event.pass_ is None or self.last_good is None:
                 raise VerificationFailed(event, result)
+            target = self._newest_passing(event.index)
+            if target is None:  # not even the pipeline's input passes this sample
+                first = self._good[0][1]
+                raise VerificationFailed(PassEvent(0, None, first, None, 0.0, 0, []),
+                                         self.ctx.audit(first, event.index))
+            index, graph = target
             self.stats[-1].verify_mode = "rolled back"
-            self.stats[-1].after = size_counts(self.last_good)
+            self.stats[-1].after = size_counts(graph)
+            where = ("its input" if index == self._good[-1][0] else
+                     f"the result of step {index:02d}: the results of the steps after it fail this sample too")
             self.stats[-1].notes.append(
                 f"rolled back: its result fails a fresh random sample at step {len(cex)} (the sample its "
-                "search used did not show it); continuing with its input")
-            return self.last_good
+                f"search used did not show it); continuing with {where}")
+            self._good = [(i, g) for i, g in self._good if i <= index]
+            self.last_good = graph
+            return graph
         self.last_good, self._last_result = event.graph, result
+        self._good.append((event.index, event.graph))
+        return None
+
+    def _newest_passing(self, salt: int) -> tuple[int, Graph] | None:
+        """The newest good graph that also passes the audit sample ``salt`` (None if none does)."""
+        for index, graph in reversed(self._good):
+            if self.ctx.audit(graph, salt).ok:
+                return index, graph
         return None
 
 

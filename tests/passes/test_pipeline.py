@@ -102,6 +102,38 @@ def test_a_failure_only_random_sampling_found_rolls_the_pass_back(tmp_path):
     assert "02-vandal.failed.ir" in {p.name for p in tmp_path.iterdir()}
 
 
+def test_a_rollback_goes_back_past_results_that_fail_the_same_fresh_sample():
+    # The audit after the vandal draws a sample on which clip's result fails as well (an earlier
+    # audit's sample did not show it): continuing with clip's result would keep a wrong graph, so
+    # the pipeline goes back to the newest graph that passes, here its input.
+    oracle = oracle_for(graphs.noisy_delay())
+    original_edges = graphs.noisy_delay().edge_count()
+    seen_vandal = []
+    vandal = _broken_pass()
+    plain_run = vandal.run
+
+    def run(graph, ctx):  # from here on, audits draw the later sample
+        seen_vandal.append(True)
+        return plain_run(graph, ctx)
+
+    vandal.run = run
+
+    def verdict(graph):
+        result = oracle.verify(graph)
+        if seen_vandal and graph.edge_count() < original_edges:  # clip's result, on the later sample
+            result = oracle.verify(_broken_pass().run(graph, None))
+        if result.counterexample is not None:
+            result.counterexample.shortest = False
+        return result
+
+    ctx = PassContext(verifier=verdict, explorer=oracle.explore)
+    result = optimize(graphs.noisy_delay(), [Clip(), vandal], ctx)
+    assert result.failure is None and result.graph is not None
+    assert result.graph.edge_count() == original_edges  # the input, not clip's result
+    assert [row.verify_mode for row in result.stats] == ["proved", "proved", "rolled back"]
+    assert any("the result of step 00" in note for note in result.stats[2].notes)
+
+
 def test_an_input_that_fails_its_spec_gives_no_graph():
     oracle = oracle_for(graphs.clean_delay(init=1.0))
     result = optimize(graphs.clean_delay(init=-1.0), [Clip()], oracle.context())
