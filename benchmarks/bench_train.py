@@ -53,11 +53,19 @@ trainer.close()
 def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
     from bonsaic.spec import load_spec
     from bonsaic.train.loop import Trainer
-    from bonsaic.train.settings import TrainSettings
 
     spec = load_spec(ROOT / "examples" / example)
-    settings = TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=())
-    return Trainer(spec, settings)
+    return Trainer(spec, bench_settings(spec, batch, restarts))
+
+
+def bench_settings(spec, batch: int, restarts: int):  # noqa: ANN001, ANN201 - Spec -> TrainSettings
+    """The benchmarked configuration: the spec's model and optimizer at ``batch`` and length
+    ``LENGTH``, without schedule and without state noise (the torch reference has none; noise is a
+    training option, not part of the model whose step is timed)."""
+    from bonsaic.train.settings import TrainSettings
+
+    return TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=(),
+                                   state_noise=0.0)
 
 
 def _rate(step, seconds: float) -> float:  # noqa: ANN001 - a zero-argument callable
@@ -129,10 +137,9 @@ def row_rate(implementation: str, example: str, batch: int, restarts: int, secon
     from bonsaic.spec import Program, load_spec
     from bonsaic.train.loop import training_batch
     from bonsaic.train.model import NetShape, init_params
-    from bonsaic.train.settings import TrainSettings
 
     spec = load_spec(ROOT / "examples" / example)
-    settings = TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=())
+    settings = bench_settings(spec, batch, restarts)
     shape = NetShape.from_spec(spec)
     params = init_params(shape, restarts, np.random.default_rng(settings.seed))
     x, y = training_batch(Program(spec), settings, 0)
