@@ -265,7 +265,7 @@ def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 409
     """The throughput table on an accelerator: tinygrad on the device ``DEV`` names (``CUDA``, ``NV``,
     ``AMD``...) against PyTorch eager on ``cuda``, same model and data, same run.
 
-    Batches go up to 4096 (the size the gate_switcher spec asks for) and one row trains 32 restarts as
+    Batches go up to 4096 (the size the seed post trained gate_switcher with) and one row trains 32 restarts as
     one batched model, because on a GPU these tiny networks are bound by kernel launches, not by
     arithmetic: more sequences or more restarts per step should cost little.
 
