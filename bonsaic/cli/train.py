@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,7 @@ from bonsaic.cli.common import user_errors
 
 if TYPE_CHECKING:  # the trainer imports tinygrad: only when the command runs
     from bonsaic.train.loop import Trainer
+    from bonsaic.train.settings import TrainSettings
 
 EXIT_INTERRUPTED = 130
 
@@ -47,6 +49,16 @@ def checkpointing(on_step: Callable[[Trainer, float], None], path: Path,
     return step
 
 
+def with_prune_rate(settings: TrainSettings, rate: float) -> TrainSettings:
+    """``--prune-rate``: 0 turns pruning off; otherwise the spec's ``prune(every)`` (or its default)
+    with this rate."""
+    from bonsaic.spec.config import PruneConfig
+
+    if rate == 0:
+        return replace(settings, prune=None)
+    return replace(settings, prune=PruneConfig(every=(settings.prune or PruneConfig()).every, rate=rate))
+
+
 @user_errors
 def train_command(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The task spec (.bns).")],
@@ -63,6 +75,10 @@ def train_command(
                                              "replaces the checkpoint's current rate).", min=0.0)] = None,
     state_noise: Annotated[float | None, typer.Option(help="Std. of the noise added to every state during "
                                                       "training (overrides the spec).", min=0.0)] = None,
+    prune_rate: Annotated[float | None, typer.Option(help="Share of a solved network's remaining weights "
+                                                     "fixed at zero per prune while training; 0 turns "
+                                                     "pruning off (overrides the spec's prune(rate)).",
+                                                     min=0.0, max=0.99)] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
@@ -85,6 +101,8 @@ def train_command(
     spec = load_spec(spec_path)
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
                                        length=length, lr=lr, device=device, state_noise=state_noise)
+    if prune_rate is not None:
+        settings = with_prune_rate(settings, prune_rate)
     output = output or spec_path.with_suffix(".ir")
     checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
     if resume is None:

@@ -50,6 +50,15 @@ class RegularizerConfig:
 
 
 @dataclass(frozen=True)
+class PruneConfig:
+    """Pruning while training: once a restart is solved, every ``every`` steps its ``rate`` share of
+    remaining weights with the smallest magnitude is fixed at zero (``bonsaic/train/prune.py``)."""
+
+    every: int = 500
+    rate: float = 0.1
+
+
+@dataclass(frozen=True)
 class ScheduleEvent:
     """At training step ``step``, multiply the learning rate (``lr``) or regularizer (``reg``)."""
 
@@ -68,7 +77,8 @@ class TrainConfig:
 
     ``patience`` is the number of steps without a new best loss after which a run gives up and
     the next restart begins; 0 means never give up early. ``state_noise`` is the standard deviation
-    of Gaussian noise added to every state a cell reads during training (0: none).
+    of Gaussian noise added to every state a cell reads during training (0: none). ``prune`` is
+    None unless the section asks for pruning while training.
     """
 
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
@@ -82,6 +92,7 @@ class TrainConfig:
     restarts: int = 1
     patience: int = 0
     state_noise: float = 0.0
+    prune: PruneConfig | None = None
 
 
 class _Reader:
@@ -202,7 +213,7 @@ _TRAIN_NUMBERS: dict[str, dict] = {
     "state_noise": {"at_least": 0},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
-_TRAIN_KEYS = (*_TRAIN_NUMBERS, "optimizer", "regularizer")
+_TRAIN_KEYS = (*_TRAIN_NUMBERS, "optimizer", "regularizer", "prune")
 
 
 def build_train(section: n.Section | None, source: Source) -> TrainConfig:
@@ -223,6 +234,8 @@ def build_train(section: n.Section | None, source: Source) -> TrainConfig:
             schedule.append(ScheduleEvent(s.at_step, str(s.key), factor))
         elif s.kind == "call" and s.value.data == "regularizer":
             config = replace(config, regularizer=_regularizer(s.value, read))
+        elif s.kind == "call" and s.value.data == "prune":
+            config = replace(config, prune=_prune(s.value, read))
         elif s.kind == "assign" and s.key in _TRAIN_NUMBERS:
             config = replace(config, **{s.key: read.number(s.value, s.key, **_TRAIN_NUMBERS[s.key])})
         elif s.kind == "assign" and s.key == "optimizer":
@@ -243,3 +256,17 @@ def _regularizer(call: n.Value, read: _Reader) -> RegularizerConfig:
     if "biases" in got:
         values["biases"] = read.boolean(got["biases"], "biases")
     return RegularizerConfig(**values)
+
+
+def _prune(call: n.Value, read: _Reader) -> PruneConfig:
+    got = read.arguments(call, ("every", "rate"))
+    config = PruneConfig()
+    if "every" in got:
+        config = replace(config, every=int(read.number(got["every"], "every", integer=True, positive=True)))
+    if "rate" in got:
+        rate = float(read.number(got["rate"], "rate", positive=True))
+        if rate >= 1:
+            raise read.fail(f"`rate` must be below 1, got {rate:g}", got["rate"].pos,
+                            "it is the share of the remaining weights one prune removes, e.g. 0.1")
+        config = replace(config, rate=rate)
+    return config

@@ -25,6 +25,7 @@ def _train_lines(spec: Spec) -> list[str]:
         f"  schedule: {schedule}",
         f"  seed {train.seed}, restarts {train.restarts}, patience {train.patience}"
         + (f", state noise {train.state_noise:g}" if train.state_noise else ""),
+        *([f"  prune: rate {train.prune.rate:g} every {train.prune.every} steps once solved"] if train.prune else []),
     ]
 
 

@@ -33,6 +33,7 @@ from bonsaic.train import jitcache
 from bonsaic.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from bonsaic.train.log import LossLog
 from bonsaic.train.model import BonsaiNet, NetShape, init_params, kernel_names, numpy_forward
+from bonsaic.train.prune import Pruner, mask_name
 from bonsaic.train.regularizer import regularization, regularization_numpy
 from bonsaic.train.settings import TrainSettings
 
@@ -126,6 +127,11 @@ class Trainer:
         self.net = BonsaiNet(self.shape, init_params(self.shape, settings.restarts, rng), settings.device)
         self.opt = _make_optimizer(settings.optimizer, list(self.net.params.values()), settings.lr)
         self.reg_scale = Tensor([1.0], device=settings.device)
+        self.pruner = (Pruner(settings.prune.every, settings.prune.rate, settings.restarts)
+                       if settings.prune is not None else None)
+        self.masks = {name: Tensor(self.net.to_storage(name, np.ones(self.net.real_shapes[name], np.float32)),
+                                   device=settings.device)
+                      for name in kernel_names(self.net.params)} if self.pruner is not None else {}
         self.step = 0
         self.best: dict[int, Snapshot] = {}
         self.fallbacks: dict[int, list[Snapshot]] = {}  # earlier bests per restart, oldest first
@@ -147,7 +153,7 @@ class Trainer:
         s = self.settings
         return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
                 "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
-                "state_noise": bool(s.state_noise),
+                "state_noise": bool(s.state_noise), "prune": s.prune is not None,
                 "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
 
     def _make_step(self) -> tuple[Any, bool]:
@@ -183,6 +189,7 @@ class Trainer:
         state = {f"param.{name}": t for name, t in self.net.params.items()}
         state.update(_optimizer_state(self.opt))
         state["reg_scale"] = self.reg_scale
+        state.update({mask_name(name): mask for name, mask in self.masks.items()})
         return state
 
     def _state_params(self, tensors: dict[str, Tensor]) -> dict[str, str]:
@@ -192,8 +199,8 @@ class Trainer:
         owners = {}
         for state_name, t in tensors.items():
             prefix, _, index = state_name.rpartition(".")
-            if state_name.startswith("param."):
-                owners[state_name] = state_name[len("param."):]
+            if state_name.startswith(("param.", "mask.")):
+                owners[state_name] = state_name.split(".", 1)[1]
             elif prefix.startswith("opt.") and index.isdigit() and int(index) < len(names) \
                     and t.shape == self.net.params[names[int(index)]].shape:
                 owners[state_name] = names[int(index)]
@@ -246,6 +253,9 @@ class Trainer:
                           for k, snaps in self.fallbacks.items()},
             "best_reg_step": self.best_reg_step, "recoveries": self.recoveries,
         }
+        if self.pruner is not None:
+            meta["prune"], undo = self.pruner.state()
+            arrays.update(undo)
         save_checkpoint(path, arrays, meta)
 
     def resume(self, path: str | Path) -> None:
@@ -270,6 +280,8 @@ class Trainer:
                      for i, info in enumerate(infos)]
             for k, infos in meta.get("fallbacks", {}).items()
         }
+        if self.pruner is not None and "prune" in meta:
+            self.pruner.load(meta["prune"], arrays)
         self._last_good = (self.step, self._state_arrays())
         self._clock = (time.perf_counter(), self.step)
 
@@ -281,6 +293,9 @@ class Trainer:
             reg = regularization(self.net.views(), self.settings.regularizer) * self.reg_scale
             (mse + reg).sum().backward()
             Tensor.realize(mse, reg, *self.opt.schedule_step())
+            if self.masks:  # pruned weights stay exactly zero (bonsaic/train/prune.py)
+                Tensor.realize(*(self.net.params[name].assign(self.net.params[name] * mask)
+                                 for name, mask in self.masks.items()))
         return mse, reg
 
     def _batch(self, step: int) -> tuple[np.ndarray, ...]:
@@ -374,8 +389,17 @@ class Trainer:
                 self.best[int(k)] = Snapshot(self.step, float(plain_reg[k]),
                                              {name: value[k:k + 1].copy() for name, value in params.items()})
                 self.best_reg_step = self.step
+        arrays = self._state_arrays()
+        if self.pruner is not None:
+            kernels = [(f"param.{name}", mask_name(name)) for name in self.masks]
+            events = self.pruner.update(self.step, accuracy >= 1.0, arrays, kernels,
+                                        list(self._state_params(self._state_tensors())))
+            if events:
+                self._load_state_arrays(arrays)
+                for event in events:
+                    self._log_event(event)
         if all(np.isfinite(value).all() for value in params.values()):
-            self._last_good = (self.step, self._state_arrays())
+            self._last_good = (self.step, arrays)
         start, start_step = self._clock
         now = time.perf_counter()
         rate = (self.step - start_step) / max(now - start, 1e-9)

@@ -44,6 +44,10 @@ class TrainSettings:
     memory in attractors, so that its states contract back after a perturbation, which is what the
     verifier's interval proof needs (:mod:`bonsaic.verify.boxes`).
 
+    ``prune`` (the spec's ``PruneConfig``, or None) fixes the smallest weights of a solved restart at
+    zero, a share at a time, undoing a prune the network does not recover from
+    (:mod:`bonsaic.train.prune`).
+
     ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
     objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
     """
@@ -64,6 +68,7 @@ class TrainSettings:
     checkpoint_every: int = 1000
     device: str | None = None
     state_noise: float = 0.0
+    prune: Any = None
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
@@ -73,6 +78,7 @@ class TrainSettings:
             optimizer=cfg.optimizer, steps=cfg.steps, batch=cfg.batch, length=cfg.length, lr=cfg.lr, seed=cfg.seed,
             restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
             schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)), state_noise=cfg.state_noise,
+            prune=cfg.prune,
         )
         chosen = replace(base, **{k: v for k, v in overrides.items() if v is not None})
         return chosen if chosen.device is not None else replace(chosen, device=default_device())

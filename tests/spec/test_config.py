@@ -6,6 +6,7 @@ import pytest
 
 from bonsaic.ir.activations import Activation
 from bonsaic.spec import ScheduleEvent, SpecError, parse_spec
+from bonsaic.spec.config import PruneConfig
 
 TASK = "input x\noutput y\nstep { y = x }\n"
 
@@ -33,6 +34,7 @@ train {
     lr = 0.5
     steps = 10
     state_noise = 0.1
+    prune(rate = 0.2)
     regularizer(intensity = 0, biases = false)
     at 7: lr *= 0.1
     at 3: reg *= 2
@@ -44,6 +46,7 @@ train {
     assert spec.model.dense_activation.kind == "linear"
     assert (spec.train.optimizer, spec.train.lr, spec.train.steps) == ("sgd", 0.5, 10)
     assert spec.train.state_noise == 0.1 and parse_spec(TASK).train.state_noise == 0.0
+    assert spec.train.prune == PruneConfig(every=500, rate=0.2) and parse_spec(TASK).train.prune is None
     assert spec.train.regularizer.intensity == 0.0 and spec.train.regularizer.biases is False
     assert spec.train.regularizer.threshold == 0.025
     assert spec.train.schedule == [ScheduleEvent(3, "reg", 2.0), ScheduleEvent(7, "lr", 0.1)]
@@ -56,6 +59,9 @@ train {
     ("train { at 5: momentum *= 2 }", "unknown schedule target `momentum`"),
     ("train { lr = 0.1 lr = 0.2 }", "`lr` is set twice"),
     ("train { state_noise = -0.1 }", "`state_noise` must be at least 0"),
+    ("train { prune(rate = 1) }", "`rate` must be below 1"),
+    ("train { prune(every = 0) }", "`every` must be positive"),
+    ("train { prune(evry = 10) }", "did you mean `every`?"),
     ("model { cell(activation = relu) }", "unknown activation `relu`"),
     ("model { cell(1, 2, tanh, normal, 5) }", "takes at most 4 argument(s)"),
     ("model { cell(outputs = 2, outputs = 3) }", "argument `outputs` given twice"),

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from bonsaic.spec import ScheduleEvent, load_spec
+from bonsaic.spec.config import PruneConfig
 from bonsaic.train import jitcache
 from bonsaic.train.log import LossLog
 from bonsaic.train.loop import Trainer
@@ -87,6 +88,34 @@ def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_
     resumed.run(until=30)
     resumed.close()
     for name, value in at_30.items():
+        np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
+
+
+def test_pruned_weights_stay_zero_and_a_pruning_run_resumes_bit_for_bit(spec, settings, tmp_path: Path) -> None:
+    """The masks hold pruned weights at exactly zero through later optimizer steps, and the
+    pruner's state (rates, pending prunes, undo arrays) is part of the checkpoint."""
+    pruned = replace(settings, prune=PruneConfig(every=25, rate=0.2), steps=200)
+    log = LossLog(tmp_path / "log.jsonl")
+    whole = Trainer(spec, pruned, log)
+    whole.run()
+    whole.close()
+    log.close()
+    events = [json.loads(line).get("event", "") for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    first_prune = next(e for e in events if "pruned" in e)
+    masks = {name: whole.net.from_storage(name, mask.numpy()) for name, mask in whole.masks.items()}
+    assert sum(int((m == 0).sum()) for m in masks.values()) > 0, events
+    for name, mask in masks.items():
+        assert (whole.params_numpy()[name][mask == 0] == 0).all(), name
+    first = Trainer(spec, pruned)
+    first.run(stop=lambda: first.step >= 130)
+    first.save(tmp_path / "run.safetensors")
+    first.close()
+    resumed = Trainer(spec, pruned)
+    resumed.resume(tmp_path / "run.safetensors")
+    resumed.run()
+    resumed.close()
+    assert resumed.pruner.restarts == whole.pruner.restarts, first_prune
+    for name, value in whole.params_numpy().items():
         np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
 
 

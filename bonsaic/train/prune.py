@@ -1,0 +1,132 @@
+"""Pruning while training: the smallest weights of a solved network fixed at zero, a share at a time.
+
+The sparse regularizer alone stalls: its tanh term pushes only weights near its threshold, and a
+network that solved the task early keeps most of its large weights (gate_switcher kept 20-25% of
+its 1,030 weights however strong the regularizer, benchmarks/EXAMPLES_gate_switcher.md). Removing a
+weight after training (``opt``'s ``clip`` and ``prune``) cannot make the rest compensate; removing
+it *during* training can: the network re-learns around the gap, and the next-smallest weight
+becomes removable. This is gradual magnitude pruning (Zhu & Gupta 2017; Frankle & Carbin's lottery
+tickets), gated by the task itself:
+
+* a restart is pruned only at a validation where it is solved, and at most every ``every`` steps;
+* a prune fixes the ``rate`` share (at least one) of the restart's remaining kernel weights with
+  the smallest magnitude at exactly zero: a mask multiplies the weights after every optimizer step;
+* if the restart is not solved again within ``every`` steps, the prune is undone: its parameters,
+  Adam moments and mask go back to what they were just before it, and the rate halves; when even a
+  single weight cannot go, that restart prunes no more.
+
+Every solved validation is still a candidate snapshot (the one with the lowest regularization loss
+wins, and a pruned network's is lower), so pruning never loses a network that was already found.
+The pruner's state is part of the checkpoint: a resumed run prunes exactly as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+
+def mask_name(param: str) -> str:
+    """The state tensor holding ``param``'s mask (1 = trainable, 0 = pruned)."""
+    return f"mask.{param}"
+
+
+@dataclass
+class RestartPruning:
+    """One restart's pruning state. ``last`` is the step of its latest prune (or undo); ``pending``
+    says that prune has not been followed by a solved validation yet; ``size`` is how many weights
+    it removed."""
+
+    rate: float
+    last: int | None = None
+    pending: bool = False
+    size: int = 0
+    done: bool = False
+
+
+def smallest(weights: list[np.ndarray], masks: list[np.ndarray], rate: float) -> tuple[list[np.ndarray], int]:
+    """New masks with the ``rate`` share (at least one) of the still-unmasked weights of the
+    smallest magnitude masked too, across all matrices at once; ties go to the earlier entry.
+    Returns the masks and how many weights were removed (0 when none are left)."""
+    flat_w = np.concatenate([np.abs(w).ravel() for w in weights])
+    flat_m = np.concatenate([m.ravel() for m in masks])
+    alive = np.flatnonzero(flat_m > 0)
+    if alive.size == 0:
+        return [m.copy() for m in masks], 0
+    count = max(1, int(rate * alive.size))
+    order = alive[np.argsort(flat_w[alive], kind="stable")]
+    flat_m = flat_m.copy()
+    flat_m[order[:count]] = 0.0
+    out, start = [], 0
+    for m in masks:
+        out.append(flat_m[start:start + m.size].reshape(m.shape).astype(m.dtype))
+        start += m.size
+    return out, count
+
+
+class Pruner:
+    """Decides, at each validation, which restarts to prune and which prunes to undo.
+
+    It works on the trainer's state arrays (real shapes, restart first): ``kernels`` are the
+    parameters it prunes, ``per_restart`` every state array with a leading restart axis (parameters,
+    their Adam moments and masks), which is what an undo restores.
+    """
+
+    def __init__(self, every: int, rate: float, restarts: int) -> None:
+        self.every = every
+        self.restarts = [RestartPruning(rate) for _ in range(restarts)]
+        self.undo: dict[int, dict[str, np.ndarray]] = {}
+
+    def update(self, step: int, solved: np.ndarray, arrays: dict[str, np.ndarray],
+               kernels: list[tuple[str, str]], per_restart: list[str]) -> list[str]:
+        """Prune or undo in ``arrays`` (changed in place) after a validation at ``step``; returns
+        what it did, one message per restart it touched (empty: nothing changed). ``kernels`` are
+        ``(weight, mask)`` pairs of names in ``arrays``."""
+        events = []
+        for k, state in enumerate(self.restarts):
+            if state.pending and solved[k]:
+                state.pending = False  # the network recovered: the prune stays
+                self.undo.pop(k, None)
+            if state.pending and step - state.last >= self.every:
+                for name, value in self.undo.pop(k).items():
+                    arrays[name][k] = value
+                state.pending, state.last = False, step - self.every  # the restored network may prune again now
+                state.done = state.size <= 1
+                state.rate /= 2
+                events.append(f"restart {k}: not solved {self.every} steps after pruning {state.size} weight(s); "
+                              f"undone" + (", no more pruning" if state.done else f", rate now {state.rate:g}"))
+                continue
+            if state.done or state.pending or not solved[k] or (state.last is not None and
+                                                                step - state.last < self.every):
+                continue
+            masks = [arrays[mask][k] for _, mask in kernels]
+            weights = [arrays[weight][k] for weight, _ in kernels]
+            new_masks, count = smallest(weights, masks, state.rate)
+            if count == 0:
+                state.done = True
+                continue
+            self.undo[k] = {name: arrays[name][k].copy() for name in per_restart}
+            for (weight, mask), new in zip(kernels, new_masks, strict=True):
+                arrays[mask][k] = new
+                arrays[weight][k] *= new
+            remaining = int(sum(m.sum() for m in new_masks))
+            state.last, state.pending, state.size = step, True, count
+            events.append(f"restart {k}: pruned {count} weight(s), {remaining} left")
+        return events
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able metadata and the undo arrays, for a checkpoint."""
+        arrays = {f"prune_undo.{k}.{name}": value for k, saved in self.undo.items() for name, value in saved.items()}
+        return {"every": self.every, "restarts": [asdict(s) for s in self.restarts]}, arrays
+
+    def load(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state` saved."""
+        self.restarts = [RestartPruning(**info) for info in meta["restarts"]]
+        self.undo = {}
+        for key, value in arrays.items():
+            if key.startswith("prune_undo."):
+                _, k, name = key.split(".", 2)
+                self.undo.setdefault(int(k), {})[name] = value

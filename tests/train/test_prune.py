@@ -1,0 +1,87 @@
+"""Pruning while training: which weights go, when a prune is undone, and that it survives a checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from bonsaic.train.prune import Pruner, smallest
+
+KERNELS = [("param.a.w", "mask.a.w"), ("param.b.w", "mask.b.w")]
+PER_RESTART = ["param.a.w", "param.b.w", "mask.a.w", "mask.b.w", "opt.m.0"]
+
+
+def _arrays() -> dict[str, np.ndarray]:
+    """Two restarts; restart 0's weights are 1..6 in a and 0.5, 7 in b."""
+    a = np.array([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]] * 2, np.float32)
+    b = np.array([[[0.5], [-7.0]]] * 2, np.float32)
+    return {"param.a.w": a, "param.b.w": b, "mask.a.w": np.ones_like(a), "mask.b.w": np.ones_like(b),
+            "opt.m.0": np.arange(12, dtype=np.float32).reshape(2, 6)}
+
+
+def test_smallest_masks_the_smallest_magnitudes_across_all_matrices() -> None:
+    arrays = _arrays()
+    masks, count = smallest([arrays["param.a.w"][0], arrays["param.b.w"][0]],
+                            [arrays["mask.a.w"][0], arrays["mask.b.w"][0]], 0.25)
+    assert count == 2  # a quarter of 8, the 0.5 of b and the 1 of a
+    assert masks[0].tolist() == [[0, 1, 1], [1, 1, 1]] and masks[1].tolist() == [[0], [1]]
+    again, count = smallest([arrays["param.a.w"][0], arrays["param.b.w"][0]], masks, 0.01)
+    assert count == 1 and again[0].tolist() == [[0, 0, 1], [1, 1, 1]]  # at least one; masked ones skipped
+
+
+@given(arrays(np.float32, st.integers(1, 30), elements=st.floats(-4, 4, width=32)),
+       st.floats(0.01, 0.99))
+def test_smallest_removes_the_rate_share_and_never_a_larger_weight_first(w: np.ndarray, rate: float) -> None:
+    masks, count = smallest([w], [np.ones_like(w)], rate)
+    assert count == max(1, int(rate * w.size)) == int((masks[0] == 0).sum())
+    if 0 < count < w.size:
+        assert np.abs(w[masks[0] == 0]).max() <= np.abs(w[masks[0] == 1]).min()
+
+
+def test_only_a_solved_restart_is_pruned_and_then_waits_every_steps() -> None:
+    pruner, arrays = Pruner(every=100, rate=0.25, restarts=2), _arrays()
+    events = pruner.update(50, np.array([True, False]), arrays, KERNELS, PER_RESTART)
+    assert events == ["restart 0: pruned 2 weight(s), 6 left"]
+    assert arrays["param.a.w"][0, 0, 0] == 0 and arrays["param.b.w"][0, 0, 0] == 0
+    assert arrays["mask.a.w"][1].all() and arrays["param.a.w"][1, 0, 0] == 1  # restart 1 untouched
+    assert pruner.update(100, np.array([True, False]), arrays, KERNELS, PER_RESTART) == []  # accepted, waits
+    assert pruner.update(150, np.array([True, False]), arrays, KERNELS, PER_RESTART) == [
+        "restart 0: pruned 1 weight(s), 5 left"]
+
+
+def test_a_prune_the_network_does_not_recover_from_is_undone_and_the_rate_halves() -> None:
+    pruner, arrays = Pruner(every=100, rate=0.25, restarts=2), _arrays()
+    before = {name: value.copy() for name, value in arrays.items()}
+    pruner.update(50, np.array([True, True]), arrays, KERNELS, PER_RESTART)
+    arrays["opt.m.0"] += 100.0  # training goes on: moments (and weights) move
+    arrays["param.a.w"] += 0.5
+    assert pruner.update(100, np.array([False, True]), arrays, KERNELS, PER_RESTART) == []  # still time
+    events = pruner.update(150, np.array([False, True]), arrays, KERNELS, PER_RESTART)
+    assert events[0] == "restart 0: not solved 100 steps after pruning 2 weight(s); undone, rate now 0.125"
+    for name in PER_RESTART:
+        np.testing.assert_array_equal(arrays[name][0], before[name][0], err_msg=name)
+    assert arrays["opt.m.0"][1, 0] == before["opt.m.0"][1, 0] + 100  # restart 1 keeps its state
+    assert pruner.update(200, np.array([True, True]), arrays, KERNELS, PER_RESTART)[0] == \
+        "restart 0: pruned 1 weight(s), 7 left"  # the restored network may prune again at once
+
+
+def test_when_one_weight_cannot_go_the_restart_stops_pruning() -> None:
+    pruner, arrays = Pruner(every=100, rate=0.01, restarts=1), _arrays()
+    pruner.update(100, np.array([True]), arrays, KERNELS, PER_RESTART)
+    events = pruner.update(200, np.array([False]), arrays, KERNELS, PER_RESTART)
+    assert events == ["restart 0: not solved 100 steps after pruning 1 weight(s); undone, no more pruning"]
+    assert pruner.update(1000, np.array([True]), arrays, KERNELS, PER_RESTART) == []
+
+
+def test_state_round_trips_with_a_pending_undo() -> None:
+    pruner, arrays = Pruner(every=100, rate=0.25, restarts=2), _arrays()
+    pruner.update(50, np.array([True, False]), arrays, KERNELS, PER_RESTART)
+    meta, saved = pruner.state()
+    copy = Pruner(every=100, rate=0.25, restarts=2)
+    copy.load(meta, {**saved, "param.a.w": arrays["param.a.w"]})
+    assert copy.restarts == pruner.restarts
+    assert copy.undo.keys() == pruner.undo.keys()
+    for name, value in pruner.undo[0].items():
+        np.testing.assert_array_equal(copy.undo[0][name], value)
