@@ -56,11 +56,18 @@ def stream_seed(seed: int, step: int, stream: int) -> int:
 
 @dataclass
 class Snapshot:
-    """A restart's best solved network: the step, its regularization loss and its weights."""
+    """A restart's best solved network: the step, its regularization loss, its weights and how many
+    of its kernel weights are at least the regularizer's threshold (``large``)."""
 
     step: int
     reg: float
     params: dict[str, np.ndarray]
+    large: int = 0
+
+    def rank(self, pruning: bool) -> tuple[float, ...]:
+        """Smaller is better: the regularization loss; with pruning, the weights left come first
+        (the tanh term barely notices a pruned weight, so a sparser network can have a higher loss)."""
+        return (self.large, self.reg) if pruning else (self.reg,)
 
 
 @dataclass
@@ -248,8 +255,8 @@ class Trainer:
                 arrays.update({f"fallback.{k}.{i}.{name}": value for name, value in snap.params.items()})
         meta = {
             "step": self.step, "seed": self.settings.seed, "spec_name": self.spec.name,
-            "best": {str(k): {"step": s.step, "reg": s.reg} for k, s in self.best.items()},
-            "fallbacks": {str(k): [{"step": s.step, "reg": s.reg} for s in snaps]
+            "best": {str(k): {"step": s.step, "reg": s.reg, "large": s.large} for k, s in self.best.items()},
+            "fallbacks": {str(k): [{"step": s.step, "reg": s.reg, "large": s.large} for s in snaps]
                           for k, snaps in self.fallbacks.items()},
             "best_reg_step": self.best_reg_step, "recoveries": self.recoveries,
         }
@@ -270,13 +277,13 @@ class Trainer:
         self.best = {
             int(k): Snapshot(info["step"], info["reg"],
                              {name.split(".", 2)[2]: value for name, value in arrays.items()
-                              if name.startswith(f"best.{k}.")})
+                              if name.startswith(f"best.{k}.")}, info.get("large", 0))
             for k, info in meta["best"].items()
         }
         self.fallbacks = {
             int(k): [Snapshot(info["step"], info["reg"],
                               {name.split(".", 3)[3]: value for name, value in arrays.items()
-                               if name.startswith(f"fallback.{k}.{i}.")})
+                               if name.startswith(f"fallback.{k}.{i}.")}, info.get("large", 0))
                      for i, info in enumerate(infos)]
             for k, infos in meta.get("fallbacks", {}).items()
         }
@@ -381,13 +388,16 @@ class Trainer:
         kernels = [params[name].reshape(s.restarts, -1) for name in kernel_names(params)]
         sparsity = (np.abs(np.concatenate(kernels, axis=1)) < s.regularizer.threshold).mean(axis=1)
         plain_reg = regularization_numpy(params, s.regularizer)
+        large = np.round((1.0 - sparsity) * sum(m.shape[1] for m in kernels)).astype(int)
+        pruning = self.pruner is not None
         for k in np.flatnonzero(accuracy >= 1.0):
-            if k not in self.best or plain_reg[k] < self.best[k].reg:
+            candidate = Snapshot(self.step, float(plain_reg[k]), {}, int(large[k]))
+            if k not in self.best or candidate.rank(pruning) < self.best[k].rank(pruning):
                 if k in self.best:  # the one it replaces stays a fallback in case this one fails to verify
                     self.fallbacks.setdefault(int(k), []).append(self.best[int(k)])
                     del self.fallbacks[int(k)][:-MAX_FALLBACKS]
-                self.best[int(k)] = Snapshot(self.step, float(plain_reg[k]),
-                                             {name: value[k:k + 1].copy() for name, value in params.items()})
+                candidate.params = {name: value[k:k + 1].copy() for name, value in params.items()}
+                self.best[int(k)] = candidate
                 self.best_reg_step = self.step
         arrays = self._state_arrays()
         if self.pruner is not None:

@@ -12,8 +12,10 @@ tickets), gated by the task itself:
 * a prune fixes the ``rate`` share (at least one) of the restart's remaining kernel weights with
   the smallest magnitude at exactly zero: a mask multiplies the weights after every optimizer step;
 * if the restart is not solved again within ``every`` steps, the prune is undone: its parameters,
-  Adam moments and mask go back to what they were just before it, and the rate halves; when even a
-  single weight cannot go, that restart prunes no more.
+  Adam moments and mask go back to what they were just before it, and the rate halves (down to
+  1/32 of the spec's); a prune that is kept lets it grow again by half. A weight that cannot go now
+  may go later (training moves the others), so a restart keeps trying, one weight at a time at the
+  least, until the run ends.
 
 Every solved validation is still a candidate snapshot (the one with the lowest regularization loss
 wins, and a pruned network's is lower), so pruning never loses a network that was already found.
@@ -27,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+MIN_RATE_DIVISOR = 32  # undone prunes halve the rate down to this fraction of the spec's
+
 
 def mask_name(param: str) -> str:
     """The state tensor holding ``param``'s mask (1 = trainable, 0 = pruned)."""
@@ -37,13 +41,14 @@ def mask_name(param: str) -> str:
 class RestartPruning:
     """One restart's pruning state. ``last`` is the step of its latest prune (or undo); ``pending``
     says that prune has not been followed by a solved validation yet; ``size`` is how many weights
-    it removed."""
+    it removed; ``kept`` and ``undone`` count prunes."""
 
     rate: float
     last: int | None = None
     pending: bool = False
     size: int = 0
-    done: bool = False
+    kept: int = 0
+    undone: int = 0
 
 
 def smallest(weights: list[np.ndarray], masks: list[np.ndarray], rate: float) -> tuple[list[np.ndarray], int]:
@@ -75,7 +80,7 @@ class Pruner:
     """
 
     def __init__(self, every: int, rate: float, restarts: int) -> None:
-        self.every = every
+        self.every, self.rate = every, rate
         self.restarts = [RestartPruning(rate) for _ in range(restarts)]
         self.undo: dict[int, dict[str, np.ndarray]] = {}
 
@@ -88,24 +93,24 @@ class Pruner:
         for k, state in enumerate(self.restarts):
             if state.pending and solved[k]:
                 state.pending = False  # the network recovered: the prune stays
+                state.kept += 1
+                state.rate = min(self.rate, state.rate * 1.5)
                 self.undo.pop(k, None)
             if state.pending and step - state.last >= self.every:
                 for name, value in self.undo.pop(k).items():
                     arrays[name][k] = value
                 state.pending, state.last = False, step - self.every  # the restored network may prune again now
-                state.done = state.size <= 1
-                state.rate /= 2
+                state.undone += 1
+                state.rate = max(state.rate / 2, self.rate / MIN_RATE_DIVISOR)
                 events.append(f"restart {k}: not solved {self.every} steps after pruning {state.size} weight(s); "
-                              f"undone" + (", no more pruning" if state.done else f", rate now {state.rate:g}"))
+                              f"undone, rate now {state.rate:g}")
                 continue
-            if state.done or state.pending or not solved[k] or (state.last is not None and
-                                                                step - state.last < self.every):
+            if state.pending or not solved[k] or (state.last is not None and step - state.last < self.every):
                 continue
             masks = [arrays[mask][k] for _, mask in kernels]
             weights = [arrays[weight][k] for weight, _ in kernels]
             new_masks, count = smallest(weights, masks, state.rate)
             if count == 0:
-                state.done = True
                 continue
             self.undo[k] = {name: arrays[name][k].copy() for name in per_restart}
             for (weight, mask), new in zip(kernels, new_masks, strict=True):

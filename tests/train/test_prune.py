@@ -67,12 +67,21 @@ def test_a_prune_the_network_does_not_recover_from_is_undone_and_the_rate_halves
         "restart 0: pruned 1 weight(s), 7 left"  # the restored network may prune again at once
 
 
-def test_when_one_weight_cannot_go_the_restart_stops_pruning() -> None:
-    pruner, arrays = Pruner(every=100, rate=0.01, restarts=1), _arrays()
-    pruner.update(100, np.array([True]), arrays, KERNELS, PER_RESTART)
-    events = pruner.update(200, np.array([False]), arrays, KERNELS, PER_RESTART)
-    assert events == ["restart 0: not solved 100 steps after pruning 1 weight(s); undone, no more pruning"]
-    assert pruner.update(1000, np.array([True]), arrays, KERNELS, PER_RESTART) == []
+def test_the_rate_halves_to_a_floor_and_grows_back_after_a_kept_prune() -> None:
+    pruner, arrays = Pruner(every=100, rate=0.5, restarts=1), _arrays()
+    step = 0
+    for _ in range(7):  # every prune fails: 0.25, 0.125, ... down to 0.5 / 32
+        step += 100
+        assert "pruned" in pruner.update(step, np.array([True]), arrays, KERNELS, PER_RESTART)[0]
+        step += 100
+        assert "undone" in pruner.update(step, np.array([False]), arrays, KERNELS, PER_RESTART)[0]
+    assert pruner.restarts[0].rate == 0.5 / 32 and pruner.restarts[0].undone == 7
+    assert arrays["mask.a.w"].all() and arrays["mask.b.w"].all()
+    step += 100
+    assert pruner.update(step, np.array([True]), arrays, KERNELS, PER_RESTART) == [
+        "restart 0: pruned 1 weight(s), 7 left"]  # still trying, one weight at the least
+    pruner.update(step + 50, np.array([True]), arrays, KERNELS, PER_RESTART)
+    assert pruner.restarts[0].kept == 1 and pruner.restarts[0].rate == 0.5 / 32 * 1.5
 
 
 def test_state_round_trips_with_a_pending_undo() -> None:
@@ -85,3 +94,13 @@ def test_state_round_trips_with_a_pending_undo() -> None:
     assert copy.undo.keys() == pruner.undo.keys()
     for name, value in pruner.undo[0].items():
         np.testing.assert_array_equal(copy.undo[0][name], value)
+
+
+def test_with_pruning_the_best_snapshot_is_the_one_with_fewest_large_weights() -> None:
+    """A pruned network can have a higher regularization loss than an earlier, larger one (the tanh
+    term barely notices one weight), so pruning runs rank snapshots by the weights left first."""
+    from bonsaic.train.loop import Snapshot
+
+    earlier, pruned = Snapshot(100, 0.10, {}, large=200), Snapshot(900, 0.12, {}, large=150)
+    assert pruned.rank(pruning=True) < earlier.rank(pruning=True)
+    assert earlier.rank(pruning=False) < pruned.rank(pruning=False)
