@@ -19,6 +19,7 @@ from bonsaic.ir.graph import Graph
 
 if TYPE_CHECKING:
     from bonsaic.verify import Exploration, Verifier, VerifyResult
+    from bonsaic.verify.verifier import Counterexample
 
 AUDIT_SEED = 1_000_003  # audits draw from seeds far from the ones pass searches use
 ProgressFn = Callable[[str, int, int], None]
@@ -36,6 +37,10 @@ class PassContext:
     Both are judged against the spec embedded in the graph, through one cached
     :class:`bonsaic.verify.Verifier` (the spec's transition table is built once, not once per
     candidate). Tests may pass ``verifier`` / ``explorer`` functions instead.
+
+    ``witnesses`` are input sequences on which some earlier candidate went wrong (found by an
+    audit's fresh sample, :meth:`learn`): every later check simulates them first, so a search that
+    is re-run after a rollback cannot pick a graph that fails the same way again.
     """
 
     budget: int = 200_000
@@ -45,6 +50,8 @@ class PassContext:
     explorer: Callable[[Graph], Exploration] | None = None
     verifier_calls: int = 0
     notes: list[str] = field(default_factory=list)
+    witnesses: list[Counterexample] = field(default_factory=list)
+    attempt: int = 0  # how often the running pass was re-run after a rollback (audits draw afresh)
     _cached: tuple[tuple, Verifier] | None = field(default=None, repr=False)
 
     def note(self, message: str) -> None:
@@ -56,7 +63,26 @@ class PassContext:
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
-        return self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+
+    def learn(self, counterexample: Counterexample) -> bool:
+        """Remember a sequence a candidate failed on; True when later checks will use it (not with
+        a test double ``verifier``, which cannot simulate sequences)."""
+        self.witnesses.append(counterexample)
+        return self.verifier is None
+
+    def _witness_failure(self, graph: Graph) -> VerifyResult | None:
+        """A failed verdict if ``graph`` goes wrong on a remembered witness, else None."""
+        if not self.witnesses:
+            return None
+        from bonsaic.verify.verifier import VerifyResult
+
+        verifier = self._spec_verifier(graph)
+        for witness in self.witnesses:
+            margin, cex = verifier.check_sequences(graph, witness.inputs[None], witness.expected[None])
+            if cex is not None:
+                return VerifyResult(False, "failed", 0, margin, 0, 0, 0, cex)
+        return None
 
     def audit(self, graph: Graph, salt: int) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
@@ -74,8 +100,11 @@ class PassContext:
             DEFAULT_RANDOM_SEQUENCES,
         )
 
-        return self._spec_verifier(graph).verify(
-            graph, self.budget, self.seed + AUDIT_SEED + 3 * salt,  # verify draws from seed, +1 and +2
+        failed = self._witness_failure(graph)
+        if failed is not None:
+            return failed
+        return self._spec_verifier(graph).verify(  # verify draws from seed, +1 and +2; a re-run pass afresh
+            graph, self.budget, self.seed + AUDIT_SEED + 3 * salt + 3_000 * self.attempt,
             4 * DEFAULT_RANDOM_SEQUENCES,
             DEFAULT_RANDOM_LENGTH, long_sequences=4 * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
 

@@ -125,21 +125,39 @@ class PassEvent:
         return "input" if self.pass_ is None else self.pass_.spelling()
 
 
-BetweenPasses = Callable[[PassEvent], "Graph | None"]
+MAX_RETRIES = 3  # re-runs of one pass after rollbacks, each knowing the sequences that failed before
+
+
+@dataclass
+class Retry:
+    """Returned by the between-pass callback: roll back to ``graph`` and run the same pass again."""
+
+    graph: Graph
+
+
+BetweenPasses = Callable[[PassEvent], "Graph | Retry | None"]
 """Called on the input and after every pass; may return the graph to continue with instead of the
-pass's result (a rollback), or None to keep it."""
+pass's result (a rollback), a :class:`Retry`, or None to keep the result."""
 
 
 def run_passes(graph: Graph, passes: list[Pass], ctx: PassContext, between: BetweenPasses) -> Graph:
-    """Run ``passes`` in order, calling ``between`` on the input and after every pass."""
+    """Run ``passes`` in order, calling ``between`` on the input and after every pass (and after
+    every re-run of a pass it asked to retry; ``ctx.attempt`` counts them)."""
     between(PassEvent(0, None, graph, None, 0.0, 0, []))
     for index, pass_ in enumerate(passes, start=1):
-        calls, ctx.notes = ctx.verifier_calls, []
-        start = time.perf_counter()
-        result = pass_.run(graph, ctx)
-        replacement = between(PassEvent(index, pass_, result, graph, time.perf_counter() - start,
-                                        ctx.verifier_calls - calls, ctx.notes))
+        ctx.attempt = 0
+        while True:
+            calls, ctx.notes = ctx.verifier_calls, []
+            start = time.perf_counter()
+            result = pass_.run(graph, ctx)
+            replacement = between(PassEvent(index, pass_, result, graph, time.perf_counter() - start,
+                                            ctx.verifier_calls - calls, ctx.notes))
+            if not isinstance(replacement, Retry):
+                break
+            graph = replacement.graph
+            ctx.attempt += 1
         graph = result if replacement is None else replacement
+    ctx.attempt = 0
     return graph
 
 
@@ -174,7 +192,9 @@ class Instrumentation:
     counterexample: the pass broke the graph) raises :class:`VerificationFailed`. A failure only a
     random sample found, on a graph whose exploration does not close, means the pass's result
     passed the searches' own sample but not a fresh one: the pass is rolled back (the pipeline
-    continues with its input, and ``--stats`` says so). A pass that changed nothing is not
+    continues with its input, and ``--stats`` says so) and, up to ``MAX_RETRIES`` times, run again
+    with the failing sequence as a witness every later check simulates first (its audit then draws
+    yet another fresh sample). A pass that changed nothing is not
     verified again: its graph equals the last good one.
     """
 
@@ -186,7 +206,7 @@ class Instrumentation:
     _last_result: VerifyResult | None = None
     _good: list[tuple[int, Graph]] = field(default_factory=list)  # (index, graph) of every good graph
 
-    def __call__(self, event: PassEvent) -> Graph | None:
+    def __call__(self, event: PassEvent) -> Graph | Retry | None:
         from bonsaic.ir.text import print_ir
 
         unchanged = self._last_result is not None and event.graph == self.last_good
@@ -199,7 +219,8 @@ class Instrumentation:
         if self.print_to is not None:
             print(f"# ----- IR after {event.index:02d} {event.spelling} -----\n{text}", file=self.print_to)
         before = size_counts(event.before if event.before is not None else event.graph)
-        self.stats.append(PassStats(event.index, event.spelling, before, size_counts(event.graph),
+        spelling = event.spelling + (f" (retry {self.ctx.attempt})" if self.ctx.attempt else "")
+        self.stats.append(PassStats(event.index, spelling, before, size_counts(event.graph),
                                     event.seconds, event.verifier_calls, result.mode, event.notes))
         if not result.ok:
             cex = result.counterexample
@@ -221,6 +242,9 @@ class Instrumentation:
                 f"search used did not show it); continuing with {where}")
             self._good = [(i, g) for i, g in self._good if i <= index]
             self.last_good = graph
+            if self.ctx.attempt < MAX_RETRIES and self.ctx.learn(cex):
+                self.stats[-1].notes.append("re-running it with that sequence as a witness")
+                return Retry(graph)
             return graph
         self.last_good, self._last_result = event.graph, result
         self._good.append((event.index, event.graph))

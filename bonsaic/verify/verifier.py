@@ -191,6 +191,12 @@ class Verifier:
             return float("inf"), None
         return self._sample_check(graph, inputs, targets)
 
+    def check_sequences(self, graph: Graph, inputs: np.ndarray,
+                        targets: np.ndarray) -> tuple[float, Counterexample | None]:
+        """Simulate the given ``inputs`` [B, T, I] against ``targets`` [B, T, O] (+1/-1): the
+        margin, and the earliest failing prefix if any (e.g. a counterexample found earlier)."""
+        return self._sample_check(graph, inputs, targets)
+
     def _sample_check(self, graph: Graph, inputs: np.ndarray,
                       targets: np.ndarray) -> tuple[float, Counterexample | None]:
         """Simulate ``inputs`` [B, T, I]; the margin, and the earliest failing prefix if any."""

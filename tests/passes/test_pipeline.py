@@ -9,7 +9,15 @@ from bonsaic.ir.text import parse_ir
 from bonsaic.passes.base import Pass, PassContext
 from bonsaic.passes.clip import Clip
 from bonsaic.passes.dce import DeadCodeElimination
-from bonsaic.passes.pipeline import PipelineError, optimize, parse_pipeline
+from bonsaic.passes.pipeline import (
+    MAX_RETRIES,
+    PassEvent,
+    PipelineError,
+    Retry,
+    optimize,
+    parse_pipeline,
+    run_passes,
+)
 from bonsaic.passes.prune import Prune
 from bonsaic.passes.quantize import Quantize
 from bonsaic.passes.registry import DEFAULT_PIPELINE, PASSES
@@ -132,6 +140,69 @@ def test_a_rollback_goes_back_past_results_that_fail_the_same_fresh_sample():
     assert result.graph.edge_count() == original_edges  # the input, not clip's result
     assert [row.verify_mode for row in result.stats] == ["proved", "proved", "rolled back"]
     assert any("the result of step 00" in note for note in result.stats[2].notes)
+
+
+def test_a_rolled_back_pass_is_re_run_knowing_the_sequence_it_failed_on():
+    # As above, but with a context that can use witnesses: the pass is run again (and audited on
+    # yet another sample) up to MAX_RETRIES times; a pass that fails every time stays rolled back.
+    oracle = oracle_for(graphs.noisy_delay())
+
+    def sampled_verdict(graph):
+        result = oracle.verify(graph)
+        if result.counterexample is not None:
+            result.counterexample.shortest = False
+        return result
+
+    class Learning(PassContext):
+        def learn(self, counterexample):
+            self.witnesses.append(counterexample)
+            return True
+
+    ctx = Learning(verifier=sampled_verdict, explorer=oracle.explore)
+    result = optimize(graphs.noisy_delay(), [Clip(), _broken_pass(), DeadCodeElimination()], ctx)
+    assert result.failure is None and result.graph is not None and result.graph.edge_count() == 2
+    retries = [f"vandal (retry {n})" for n in range(1, MAX_RETRIES + 1)]
+    assert [row.spelling for row in result.stats] == ["input", "clip", "vandal", *retries, "dce"]
+    assert [row.verify_mode for row in result.stats[2:-1]] == ["rolled back"] * (MAX_RETRIES + 1)
+    assert len(ctx.witnesses) == MAX_RETRIES and ctx.attempt == 0
+    assert all("witness" in row.notes[-1] for row in result.stats[2:-2])
+
+
+def test_run_passes_re_runs_a_pass_the_callback_asks_to_retry():
+    attempts = []
+
+    class Recorder(Pass):
+        name = "recorder"
+
+        def run(self, graph, ctx):
+            attempts.append(ctx.attempt)
+            return graph
+
+    calls = []
+
+    def between(event: PassEvent):
+        calls.append(event.index)
+        return Retry(event.graph) if len(calls) == 2 else None
+
+    ctx = PassContext(verifier=lambda g: None)
+    run_passes(graphs.clean_delay(), [Recorder(), Recorder()], ctx, between)
+    assert attempts == [0, 1, 0] and calls == [0, 1, 1, 2] and ctx.attempt == 0
+
+
+def test_a_witness_fails_a_graph_before_any_exploration():
+    """A sequence an earlier candidate failed on is simulated first by every later check."""
+    ctx = PassContext()
+    good = graphs.clean_delay()
+    good.spec_source = "input x\noutput y\nstate p: bool = false\nstep {\n  y = p\n  p = x\n}\n"
+    broken = _broken_pass().run(good, ctx)
+    found = ctx.verify(broken)
+    assert not found.ok and found.product_states > 0
+    assert ctx.learn(found.counterexample) is True
+    again = ctx.verify(broken)
+    assert not again.ok and again.product_states == 0  # the witness, not a new exploration
+    assert again.counterexample.inputs.tolist() == found.counterexample.inputs.tolist()
+    assert ctx.verify(good).ok and ctx.audit(good, 1).ok and not ctx.audit(broken, 1).ok
+    assert ctx.verifier_calls == 5
 
 
 def test_an_input_that_fails_its_spec_gives_no_graph():
