@@ -11,8 +11,9 @@ tickets), gated by the task itself:
 * a restart is pruned only at a validation where it is solved, and at most every ``every`` steps;
 * a prune fixes the ``rate`` share (at least one) of the restart's remaining kernel weights with
   the smallest magnitude at exactly zero: a mask multiplies the weights after every optimizer step;
-* if the restart is not solved again within ``every`` steps, the prune is undone: its parameters,
-  Adam moments and mask go back to what they were just before it, and the rate halves (down to
+* if the restart is not solved again within ``every`` steps (or, solved once, then loses it for
+  ``every`` steps before its next prune), the prune is undone: its parameters, Adam moments and
+  mask go back to what they were just before it, and the rate halves (down to
   1/32 of the spec's); a prune that is kept lets it grow again by half. A weight that cannot go now
   may go later (training moves the others), so a restart keeps trying, one weight at a time at the
   least, until the run ends.
@@ -41,7 +42,7 @@ def mask_name(param: str) -> str:
 class RestartPruning:
     """One restart's pruning state. ``last`` is the step of its latest prune (or undo); ``pending``
     says that prune has not been followed by a solved validation yet; ``size`` is how many weights
-    it removed; ``kept`` and ``undone`` count prunes."""
+    it removed; ``kept`` and ``undone`` count prunes; ``solved_at`` is its latest solved validation."""
 
     rate: float
     last: int | None = None
@@ -49,6 +50,7 @@ class RestartPruning:
     size: int = 0
     kept: int = 0
     undone: int = 0
+    solved_at: int | None = None
 
 
 def smallest(weights: list[np.ndarray], masks: list[np.ndarray], rate: float) -> tuple[list[np.ndarray], int]:
@@ -91,19 +93,23 @@ class Pruner:
         ``(weight, mask)`` pairs of names in ``arrays``."""
         events = []
         for k, state in enumerate(self.restarts):
-            if state.pending and solved[k]:
-                state.pending = False  # the network recovered: the prune stays
-                state.kept += 1
-                state.rate = min(self.rate, state.rate * 1.5)
-                self.undo.pop(k, None)
-            if state.pending and step - state.last >= self.every:
+            if solved[k]:
+                state.solved_at = step
+                if state.pending:
+                    state.pending = False  # the network recovered: the prune stays (for now)
+                    state.kept += 1
+                    state.rate = min(self.rate, state.rate * 1.5)
+            since = max(state.last if state.last is not None else step, state.solved_at or 0)
+            if k in self.undo and not solved[k] and step - since >= self.every:
+                why = (f"not solved {self.every} steps after pruning {state.size} weight(s)" if state.pending else
+                       f"not solved since step {state.solved_at}; its last prune ({state.size} weight(s) at "
+                       f"step {state.last})")
                 for name, value in self.undo.pop(k).items():
                     arrays[name][k] = value
                 state.pending, state.last = False, step - self.every  # the restored network may prune again now
                 state.undone += 1
                 state.rate = max(state.rate / 2, self.rate / MIN_RATE_DIVISOR)
-                events.append(f"restart {k}: not solved {self.every} steps after pruning {state.size} weight(s); "
-                              f"undone, rate now {state.rate:g}")
+                events.append(f"restart {k}: {why}; undone, rate now {state.rate:g}")
                 continue
             if state.pending or not solved[k] or (state.last is not None and step - state.last < self.every):
                 continue

@@ -104,3 +104,19 @@ def test_with_pruning_the_best_snapshot_is_the_one_with_fewest_large_weights() -
     earlier, pruned = Snapshot(100, 0.10, {}, large=200), Snapshot(900, 0.12, {}, large=150)
     assert pruned.rank(pruning=True) < earlier.rank(pruning=True)
     assert earlier.rank(pruning=False) < pruned.rank(pruning=False)
+
+
+def test_a_prune_that_was_solved_once_and_then_lost_for_every_steps_is_undone() -> None:
+    """One lucky validation does not settle a prune: a network that then stays unsolved for
+    ``every`` steps (before the next prune) goes back to before it."""
+    pruner, arrays = Pruner(every=100, rate=0.25, restarts=1), _arrays()
+    before = {name: value.copy() for name, value in arrays.items()}
+    pruner.update(100, np.array([True]), arrays, KERNELS, PER_RESTART)
+    assert pruner.update(150, np.array([True]), arrays, KERNELS, PER_RESTART) == []  # kept, for now
+    assert pruner.update(200, np.array([False]), arrays, KERNELS, PER_RESTART) == []
+    events = pruner.update(250, np.array([False]), arrays, KERNELS, PER_RESTART)
+    assert events == ["restart 0: not solved since step 150; its last prune (2 weight(s) at step 100); "
+                      "undone, rate now 0.125"]
+    for name in PER_RESTART:
+        np.testing.assert_array_equal(arrays[name][0], before[name][0], err_msg=name)
+    assert pruner.update(300, np.array([False]), arrays, KERNELS, PER_RESTART) == []  # nothing left to undo
