@@ -60,12 +60,15 @@ def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
 
 def bench_settings(spec, batch: int, restarts: int):  # noqa: ANN001, ANN201 - Spec -> TrainSettings
     """The benchmarked configuration: the spec's model and optimizer at ``batch`` and length
-    ``LENGTH``, without schedule and without state noise (the torch reference has none; noise is a
-    training option, not part of the model whose step is timed)."""
+    ``LENGTH``, without schedule, state noise or pruning (the torch reference has none; they are
+    training options, not part of the model whose step is timed)."""
+    from dataclasses import replace
+
     from bonsaic.train.settings import TrainSettings
 
-    return TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=(),
-                                   state_noise=0.0)
+    settings = TrainSettings.from_spec(spec, batch=batch, length=LENGTH, restarts=restarts, schedule=(),
+                                       state_noise=0.0)
+    return replace(settings, prune=None)  # from_spec takes None as "no override"
 
 
 def _rate(step, seconds: float) -> float:  # noqa: ANN001 - a zero-argument callable

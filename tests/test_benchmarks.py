@@ -6,15 +6,16 @@ from benchmarks import bench_train
 from bonsaic.spec import load_spec
 
 
-def test_benchmarked_settings_have_no_state_noise() -> None:
-    """gate_switcher's spec trains with state noise; the benchmark's step must be the plain model
-    step the torch reference also runs, fed one batch of inputs and targets."""
+def test_benchmarked_settings_have_no_state_noise_and_no_pruning() -> None:
+    """gate_switcher's spec trains with state noise and pruning; the benchmark's step must be the
+    plain model step the torch reference also runs, fed one batch of inputs and targets."""
     spec = load_spec(bench_train.ROOT / "examples" / "gate_switcher.bns")
-    assert spec.train.state_noise > 0
+    assert spec.train.state_noise > 0 and spec.train.prune is not None
     settings = bench_train.bench_settings(spec, 8, 1)
     assert settings.state_noise == 0.0 and settings.schedule == () and settings.length == bench_train.LENGTH
+    assert settings.prune is None
     trainer = bench_train._trainer("gate_switcher.bns", 8)
     try:
-        assert len(trainer._batch(0)) == 2
+        assert len(trainer._batch(0)) == 2 and trainer.masks == {}
     finally:
         trainer.close()
