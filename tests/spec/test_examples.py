@@ -106,10 +106,13 @@ def test_every_example_has_a_one_sentence_header() -> None:
 def test_example_model_sections_follow_the_issue() -> None:
     gate = load_spec(EXAMPLES / "gate_switcher.bns")
     assert [(c.outputs, c.states) for c in gate.model.cells] == [(16, 10), (16, 10)]
-    # the seed post's cells with the hard Ameo and state noise: the settings that train a verified
-    # network here (benchmarks/EXAMPLES_gate_switcher.md)
+    # the seed post's cells with the hard Ameo, state noise and pruning: the settings that train a
+    # verified network here (benchmarks/EXAMPLES_gate_switcher.md)
     assert gate.model.cells[0].activation.factor == 1.0 and gate.model.cells[0].activation.leakyness == 0.1
-    assert (gate.train.batch, gate.train.length, gate.train.lr, gate.train.state_noise) == (256, 20, 0.004, 0.1)
+    assert (gate.train.batch, gate.train.length, gate.train.lr, gate.train.state_noise) == (256, 20, 0.004, 0.05)
+    assert (gate.train.prune.every, gate.train.prune.rate, gate.train.steps) == (500, 0.1, 20000)
+    mini = load_spec(EXAMPLES / "mini_cpu.bns")  # gate_switcher's recipe without pruning (benchmarks/EXAMPLES_mini_cpu.md)
+    assert mini.model.cells[1].activation.factor == 1.0 and mini.train.state_noise == 0.1 and mini.train.prune is None
     assert (gate.train.regularizer.intensity, gate.train.regularizer.steepness) == (0.1, 25.0)
     assert gate.inputs[0].p_true == 0.3
     parens_spec = load_spec(EXAMPLES / "parens.bns")
