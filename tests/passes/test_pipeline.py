@@ -88,16 +88,21 @@ def test_a_failing_pass_stops_the_pipeline_and_keeps_the_last_good_graph(tmp_pat
     assert [row.spelling for row in result.stats] == ["input", "clip", "vandal"]
 
 
-def test_a_failure_only_random_sampling_found_rolls_the_pass_back(tmp_path):
-    # Where the exploration does not close, a pass's search and the audit after it see different
-    # random samples; a result the audit rejects is undone and the pipeline goes on.
-    oracle = oracle_for(graphs.noisy_delay())
-
-    def sampled_verdict(graph):
+def _sampled(oracle):
+    """The oracle's verdicts, with every counterexample marked as found by sampling."""
+    def verdict(graph):
         result = oracle.verify(graph)
         if result.counterexample is not None:
             result.counterexample.shortest = False
         return result
+    return verdict
+
+
+def test_a_failure_only_random_sampling_found_rolls_the_pass_back(tmp_path):
+    # Where the exploration does not close, a pass's search and the audit after it see different
+    # random samples; a result the audit rejects is undone and the pipeline goes on.
+    oracle = oracle_for(graphs.noisy_delay())
+    sampled_verdict = _sampled(oracle)
 
     ctx = PassContext(verifier=sampled_verdict, explorer=oracle.explore)
     result = optimize(graphs.noisy_delay(), [Clip(), _broken_pass(), DeadCodeElimination()], ctx,
@@ -146,12 +151,7 @@ def test_a_rolled_back_pass_is_re_run_knowing_the_sequence_it_failed_on():
     # As above, but with a context that can use witnesses: the pass is run again (and audited on
     # yet another sample) up to MAX_RETRIES times; a pass that fails every time stays rolled back.
     oracle = oracle_for(graphs.noisy_delay())
-
-    def sampled_verdict(graph):
-        result = oracle.verify(graph)
-        if result.counterexample is not None:
-            result.counterexample.shortest = False
-        return result
+    sampled_verdict = _sampled(oracle)
 
     class Learning(PassContext):
         def learn(self, counterexample):
