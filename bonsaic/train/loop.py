@@ -386,9 +386,9 @@ class Trainer:
         out = numpy_forward(self.shape, params, np.broadcast_to(x, (s.restarts, *x.shape)))
         accuracy = (np.where(out > 0, 1.0, -1.0) == y).mean(axis=(1, 2, 3))
         kernels = [params[name].reshape(s.restarts, -1) for name in kernel_names(params)]
-        sparsity = (np.abs(np.concatenate(kernels, axis=1)) < s.regularizer.threshold).mean(axis=1)
+        small = np.abs(np.concatenate(kernels, axis=1)) < s.regularizer.threshold
+        sparsity, large = small.mean(axis=1), (~small).sum(axis=1)
         plain_reg = regularization_numpy(params, s.regularizer)
-        large = np.round((1.0 - sparsity) * sum(m.shape[1] for m in kernels)).astype(int)
         pruning = self.pruner is not None
         for k in np.flatnonzero(accuracy >= 1.0):
             candidate = Snapshot(self.step, float(plain_reg[k]), {}, int(large[k]))

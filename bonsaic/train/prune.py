@@ -131,7 +131,7 @@ class Pruner:
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON-able metadata and the undo arrays, for a checkpoint."""
         arrays = {f"prune_undo.{k}.{name}": value for k, saved in self.undo.items() for name, value in saved.items()}
-        return {"every": self.every, "restarts": [asdict(s) for s in self.restarts]}, arrays
+        return {"restarts": [asdict(s) for s in self.restarts]}, arrays  # `every` comes from the run's settings
 
     def load(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`state` saved."""
