@@ -38,6 +38,7 @@ from bonsaic.train.regularizer import regularization, regularization_numpy
 from bonsaic.train.settings import TrainSettings
 
 MAX_RECOVERIES = 8
+HARM_SEQUENCES = 128  # validation sequences that score which weights a prune removes
 LR_BACKOFF = 0.5
 DATA_STREAM, VALIDATION_STREAM, NOISE_STREAM = 0, 1, 2
 
@@ -403,7 +404,8 @@ class Trainer:
         if self.pruner is not None:
             kernels = [(f"param.{name}", mask_name(name)) for name in self.masks]
             events = self.pruner.update(self.step, accuracy >= 1.0, arrays, kernels,
-                                        list(self._state_params(self._state_tensors())))
+                                        list(self._state_params(self._state_tensors())),
+                                        harm=lambda k: self._harm(params, k, x[:HARM_SEQUENCES], y[:HARM_SEQUENCES]))
             if events:
                 self._load_state_arrays(arrays)
                 for event in events:
@@ -420,6 +422,25 @@ class Trainer:
             self.log.report(report)
         self.last_report = report
         return report
+
+    def _harm(self, params: dict[str, np.ndarray], k: int, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """What zeroing each of restart ``k``'s kernel weights (flat indices, in mask order) alone
+        does to it on the sequences ``x``: wrong signs, plus the mean squared error as a tie-break
+        below one sign. All candidates run at once, as a batch of networks in :func:`numpy_forward`."""
+        names = list(self.masks)
+        sizes = [params[name][k].size for name in names]
+        starts = np.cumsum([0, *sizes])
+
+        def score(flat: np.ndarray) -> np.ndarray:
+            stacked = {name: np.repeat(value[k:k + 1], len(flat), axis=0) for name, value in params.items()}
+            for j, index in enumerate(flat):
+                i = int(np.searchsorted(starts, index, side="right")) - 1
+                stacked[names[i]][j].reshape(-1)[index - starts[i]] = 0.0
+            out = numpy_forward(self.shape, stacked, np.broadcast_to(x, (len(flat), *x.shape)))
+            wrong = (np.where(out > 0, 1.0, -1.0) != y).sum(axis=(1, 2, 3))
+            return wrong + np.minimum(((out - y) ** 2).mean(axis=(1, 2, 3)), 4.0) / 4.0
+
+        return score
 
     def _patience_exhausted(self) -> bool:
         patience = self.settings.patience

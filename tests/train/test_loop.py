@@ -119,6 +119,30 @@ def test_pruned_weights_stay_zero_and_a_pruning_run_resumes_bit_for_bit(spec, se
         np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
 
 
+def test_the_harm_of_a_weight_is_the_network_run_without_it(spec, settings, reference_run) -> None:
+    """What the pruner ranks candidates by: wrong signs of the network with that one weight zeroed
+    (plus a squared-error tie-break below one sign), for each candidate independently."""
+    from bonsaic.train.model import kernel_names, numpy_forward
+
+    trainer = Trainer(spec, replace(settings, prune=PruneConfig(every=25, rate=0.2)))
+    trainer.close()
+    params = {name: value.copy() for name, value in reference_run[0].params_numpy().items()}
+    x, y = trainer.program.generate(64, 12, 5)
+    names = kernel_names(params)
+    assert names == list(trainer.masks)
+    sizes = [params[name][1].size for name in names]
+    flat = np.array([0, sizes[0] - 1, sizes[0], sum(sizes) - 1])
+    scores = trainer._harm(params, 1, x, y)(flat)
+    for index, score in zip(flat, scores, strict=True):
+        one = {name: value[1:2].copy() for name, value in params.items()}
+        i = 0 if index < sizes[0] else (1 if index < sizes[0] + sizes[1] else 2)
+        one[names[i]].reshape(-1)[index - sum(sizes[:i])] = 0.0
+        out = numpy_forward(trainer.shape, one, x[None])
+        wrong = int((np.where(out > 0, 1.0, -1.0) != y).sum())
+        assert wrong <= score < wrong + 1
+        assert score == pytest.approx(wrong + min(float(((out - y) ** 2).mean()), 4.0) / 4.0, rel=1e-6)
+
+
 def test_nan_is_recovered_with_a_lower_learning_rate(spec, settings, tmp_path: Path) -> None:
     """Also applies a regularizer schedule event on the way (it must not touch the learning rate)."""
     log = LossLog(tmp_path / "log.jsonl")

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bonsaic.train.prune import Pruner, smallest
+from bonsaic.train.prune import MIN_SCORED, Pruner, smallest
 
 KERNELS = [("param.a.w", "mask.a.w"), ("param.b.w", "mask.b.w")]
 PER_RESTART = ["param.a.w", "param.b.w", "mask.a.w", "mask.b.w", "opt.m.0"]
@@ -75,6 +75,7 @@ def test_the_rate_halves_to_a_floor_and_grows_back_after_a_kept_prune() -> None:
         assert "pruned" in pruner.update(step, np.array([True]), arrays, KERNELS, PER_RESTART)[0]
         step += 100
         assert "undone" in pruner.update(step, np.array([False]), arrays, KERNELS, PER_RESTART)[0]
+        pruner.restarts[0].tabu = []  # 8 weights would all be tabu by now (tested below)
     assert pruner.restarts[0].rate == 0.5 / 32 and pruner.restarts[0].undone == 7
     assert arrays["mask.a.w"].all() and arrays["mask.b.w"].all()
     step += 100
@@ -120,3 +121,59 @@ def test_a_prune_that_was_solved_once_and_then_lost_for_every_steps_is_undone() 
     for name in PER_RESTART:
         np.testing.assert_array_equal(arrays[name][0], before[name][0], err_msg=name)
     assert pruner.update(300, np.array([False]), arrays, KERNELS, PER_RESTART) == []  # nothing left to undo
+
+
+def test_an_undone_weight_is_not_tried_again_until_a_prune_is_kept() -> None:
+    """The undo restores the network that chose the weight; choosing again would pick the same one
+    forever (gate_switcher's stall at 124 weights)."""
+    pruner, arrays = Pruner(every=100, rate=0.01, restarts=1), _arrays()
+    pruner.update(100, np.array([True]), arrays, KERNELS, PER_RESTART)  # b's 0.5 (flat index 6)
+    assert "undone" in pruner.update(200, np.array([False]), arrays, KERNELS, PER_RESTART)[0]
+    assert pruner.restarts[0].tabu == [6] and arrays["mask.b.w"].all()
+    pruner.update(200, np.array([True]), arrays, KERNELS, PER_RESTART)
+    assert arrays["mask.b.w"].all() and arrays["mask.a.w"][0].tolist() == [[0, 1, 1], [1, 1, 1]]
+    assert pruner.update(250, np.array([True]), arrays, KERNELS, PER_RESTART) == []  # kept
+    assert pruner.restarts[0].tabu == [] and pruner.restarts[0].kept == 1
+    pruner.update(300, np.array([True]), arrays, KERNELS, PER_RESTART)
+    assert arrays["mask.b.w"][0].tolist() == [[0], [1]]  # b's 0.5 may go now
+    meta, _ = pruner.state()
+    assert "tabu" in meta["restarts"][0]
+
+
+def test_with_a_harm_score_the_least_harmful_candidate_goes_first() -> None:
+    arrays = _arrays()
+    weights, masks = [arrays["param.a.w"][0], arrays["param.b.w"][0]], [arrays["mask.a.w"][0], arrays["mask.b.w"][0]]
+    seen = []
+
+    def harm(flat: np.ndarray) -> np.ndarray:
+        seen.append(flat.tolist())
+        return np.where(flat == 4, 0.0, 1.0)  # only a's 5 is harmless
+
+    new, count = smallest(weights, masks, 0.01, harm=harm)
+    assert count == 1 and new[0].tolist() == [[1, 1, 1], [1, 0, 1]] and new[1].all()
+    assert sorted(seen[0]) == list(range(8))  # fewer than MIN_SCORED alive: every one is scored
+    assert MIN_SCORED > 8
+    new, _ = smallest(weights, masks, 0.01, tabu=[4], harm=harm)
+    assert new[1].tolist() == [[0], [1]]  # a tie among the rest: the smallest magnitude
+
+
+@given(arrays(np.float32, st.integers(1, 200), elements=st.floats(-4, 4, width=32)),
+       st.floats(0.01, 0.5), st.integers(0, 2**31))
+def test_scored_candidates_are_the_smallest_alive_and_never_tabu(w: np.ndarray, rate: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    tabu = sorted(rng.choice(w.size, size=w.size // 3, replace=False).tolist())
+    seen: list[np.ndarray] = []
+
+    def harm(flat: np.ndarray) -> np.ndarray:
+        seen.append(flat)
+        return rng.random(flat.size)
+
+    masks, count = smallest([w], [np.ones_like(w)], rate, tabu, harm)
+    gone = np.flatnonzero(masks[0] == 0)
+    assert count == len(gone) and not set(gone.tolist()) & set(tabu)
+    if seen:
+        free = np.setdiff1d(np.arange(w.size), tabu)
+        rest = np.setdiff1d(free, seen[0])
+        assert set(gone.tolist()) <= set(seen[0].tolist())
+        if rest.size:
+            assert np.abs(w[seen[0]]).max() <= np.abs(w[rest]).min()
