@@ -117,3 +117,4 @@ def test_example_model_sections_follow_the_issue() -> None:
     assert gate.inputs[0].p_true == 0.3
     parens_spec = load_spec(EXAMPLES / "parens.bns")
     assert parens_spec.model.cells[0].activation.factor == 1.0
+    assert (parens_spec.train.prune.every, parens_spec.train.prune.rate, parens_spec.train.seed) == (500, 0.1, 5)
