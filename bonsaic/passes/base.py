@@ -84,6 +84,17 @@ class PassContext:
                 return VerifyResult(False, "failed", 0, margin, 0, 0, 0, cex)
         return None
 
+    def screen(self, graph: Graph) -> bool:
+        """A cheap check that can only reject (one counted call): False means ``graph`` is wrong
+        (on a witness, a small exploration or a few random sequences); True means "verify it".
+        With a test double ``verifier`` it is that verifier's verdict."""
+        self.verifier_calls += 1
+        if self.verifier is not None:
+            return bool(self.verifier(graph).ok)
+        if self._witness_failure(graph) is not None:
+            return False
+        return self._spec_verifier(graph).screen(graph, self.seed)
+
     def audit(self, graph: Graph, salt: int) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
         random samples are drawn from another seed and are four times larger than the ones the

@@ -8,6 +8,8 @@ from bonsaic.ir.graph import Graph
 from bonsaic.passes.base import Pass, PassContext
 from bonsaic.passes.params import ParamRef, assign, parameters
 
+BATCH = 16  # screened per-parameter changes verified together
+
 
 def ladder(max_denominator: int) -> list[int]:
     """Step denominators, coarsest step first: powers of two (1, 1/2, 1/4, ...) and of ten (1/10, ...)."""
@@ -63,16 +65,52 @@ class Quantize(Pass):
 
     def _per_parameter(self, graph: Graph, table: dict[ParamRef, float], chosen: dict[ParamRef, float],
                        coarser: list[int], ctx: PassContext) -> dict[ParamRef, float]:
-        """Improve ``chosen`` one parameter at a time with the steps coarser than the global one."""
+        """Improve ``chosen`` one parameter at a time with the steps coarser than the global one.
+
+        Each parameter gets the coarsest step that passes the cheap :meth:`PassContext.screen`
+        on top of the changes before it; every ``BATCH`` such changes are verified together
+        (:meth:`_commit`), so a network with hundreds of parameters costs a few dozen full
+        verifications instead of one per parameter. A change the full verification rejects is
+        tried again at the finer steps, one full verification each, as before batching."""
         chosen = dict(chosen)
+        pending: dict[ParamRef, float] = {}
+        step_of: dict[ParamRef, int] = {}  # index into ``coarser`` of each screened change
+        rejected: list[ParamRef] = []
         for done, (ref, exact) in enumerate(sorted(table.items())):
             ctx.progress("quantize (per parameter)", done, len(table))
-            for denominator in coarser:
+            for index, denominator in enumerate(coarser):
                 value = round_to(exact, denominator)
                 if value == chosen.get(ref, exact):
+                    break
+                if ctx.screen(assign(graph, {**chosen, **pending, ref: value})):
+                    pending[ref], step_of[ref] = value, index
+                    break
+            if len(pending) >= BATCH:
+                chosen, pending = self._commit(graph, chosen, pending, rejected, ctx), {}
+        chosen = self._commit(graph, chosen, pending, rejected, ctx)
+        for ref in rejected:  # the screen let through a step the verifier refused: finer ones, fully verified
+            for denominator in coarser[step_of[ref] + 1:]:
+                value = round_to(table[ref], denominator)
+                if value == chosen.get(ref, table[ref]):
                     break
                 if ctx.equivalent(assign(graph, {**chosen, ref: value})):
                     chosen[ref] = value
                     break
         ctx.progress("quantize (per parameter)", len(table), len(table))
         return chosen
+
+    def _commit(self, graph: Graph, chosen: dict[ParamRef, float], pending: dict[ParamRef, float],
+                rejected: list[ParamRef], ctx: PassContext) -> dict[ParamRef, float]:
+        """``chosen`` with as many of the ``pending`` changes as verify together: all at once if
+        they do, else each half in turn (bisection); single changes that fail go to ``rejected``."""
+        if not pending:
+            return chosen
+        if ctx.equivalent(assign(graph, {**chosen, **pending})):
+            return {**chosen, **pending}
+        if len(pending) == 1:
+            rejected.extend(pending)
+            return chosen
+        items = list(pending.items())
+        half = len(items) // 2
+        chosen = self._commit(graph, chosen, dict(items[:half]), rejected, ctx)
+        return self._commit(graph, chosen, dict(items[half:]), rejected, ctx)

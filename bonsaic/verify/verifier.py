@@ -34,6 +34,10 @@ DEFAULT_LONG_LENGTH = 20_000
 # numpy does about 5e7 of these per second here and the kernel costs ~1.3 s to compile per graph
 # shape, so below ~2 s of numpy work the kernel cannot win (benchmarks/bench_simulate.py).
 OPENCL_MIN_WORK = 100_000_000
+# A screen (see Verifier.screen) explores this many product states and simulates this many
+# random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
+SCREEN_BUDGET = 2_000
+SCREEN_SEQUENCES = 256
 
 
 @dataclass
@@ -172,6 +176,18 @@ class Verifier:
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
                             min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
                             long_sequences, long_length)
+
+    def screen(self, graph: Graph, seed: int = 0) -> bool:
+        """A cheap necessary condition for :meth:`verify`: False means ``graph`` is wrong (a
+        mismatch within a small exploration, or on a few random sequences: each is an allowed
+        input sequence, so :meth:`verify` would fail too); True only means "worth verifying".
+        Searches use it to discard most bad candidates before paying for a full verification."""
+        ex = self.explore(graph, SCREEN_BUDGET, DEFAULT_MAX_DEPTH)
+        if ex.mismatch_step is not None:
+            return False
+        if ex.closed:
+            return True
+        return self._random_check(graph, seed, SCREEN_SEQUENCES, DEFAULT_RANDOM_LENGTH)[1] is None
 
     def _random_check(self, graph: Graph, seed: int, count: int,
                       length: int) -> tuple[float, Counterexample | None]:

@@ -1,9 +1,16 @@
 from fractions import Fraction
+from unittest.mock import patch
 
-from hypothesis import given
+import numpy as np
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bonsaic.ir.graph import Neuron
+from bonsaic.ir.activations import Activation
+from bonsaic.ir.graph import Graph, Neuron
+from bonsaic.ir.lower import CellWeights, DenseWeights, lower_network
+from bonsaic.passes import quantize
+from bonsaic.passes.base import PassContext
+from bonsaic.passes.params import assign, parameters
 from bonsaic.passes.quantize import Quantize, ladder, round_to
 from tests.passes import graphs
 from tests.passes.oracle import oracle_for
@@ -42,3 +49,84 @@ def test_rounding_to_zero_removes_the_edge():
     assert result.neuron("r") == Neuron("r", "H", [("x", 3.0)], 0.0)
     assert result.neuron("d") == Neuron("d", "H", [])  # 0.5 rounds half to even: 0, edge gone
     assert result.neuron("o") == Neuron("o", "H", [("s", 3.0)])
+
+
+def _noisy_network(seed: int) -> Graph:
+    """A small random network with integer weights plus noise: quantizing has work to do."""
+    rng = np.random.default_rng(seed)
+    states, outs = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+
+    def noisy(*shape: int) -> np.ndarray:
+        return rng.integers(-3, 4, size=shape) + rng.normal(0.0, 0.08, size=shape)
+
+    cell = CellWeights(noisy(1 + states, outs), noisy(outs), noisy(1 + states, states), noisy(states),
+                       rng.choice([-1.0, 1.0], size=states), Activation.ameo(), Activation.ameo())
+    return lower_network([cell], DenseWeights(noisy(1, outs), noisy(1), Activation.ameo()), ["x"], ["y"])
+
+
+def _sequential(graph: Graph, ctx: PassContext) -> Graph:
+    """The per-parameter search before batching: one full verification per tried step."""
+    table = {ref: v for ref, v in parameters(graph).items() if v != 0.0}
+    steps = ladder(1024)
+    chosen: dict = {}
+    index = len(steps)
+    for index, denominator in enumerate(steps):  # noqa: B007 - the index is used after the loop
+        rounded = {ref: round_to(v, denominator) for ref, v in table.items()}
+        if ctx.equivalent(assign(graph, rounded)):
+            chosen = rounded
+            break
+    else:
+        index = len(steps)
+    for ref, exact in sorted(table.items()):
+        for denominator in steps[:index]:
+            value = round_to(exact, denominator)
+            if value == chosen.get(ref, exact):
+                break
+            if ctx.equivalent(assign(graph, {**chosen, ref: value})):
+                chosen[ref] = value
+                break
+    return assign(graph, chosen)
+
+
+class _Permissive(PassContext):
+    """A screen that lets every candidate through: only the batched full verifications decide."""
+
+    def screen(self, graph: Graph) -> bool:
+        self.verifier_calls += 1
+        return True
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 3, 16]))
+def test_batched_search_equals_the_sequential_one_when_the_screen_is_exact(seed: int, batch: int) -> None:
+    graph = _noisy_network(seed)
+    oracle = oracle_for(graph)
+    with patch.object(quantize, "BATCH", batch):
+        batched = Quantize().run(graph, oracle.context())
+    assert batched == _sequential(graph, oracle_for(graph).context())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([2, 5, 16]))
+def test_changes_the_screen_wrongly_lets_through_are_bisected_out(seed: int, batch: int) -> None:
+    graph = _noisy_network(seed)
+    oracle = oracle_for(graph)
+    with patch.object(quantize, "BATCH", batch):
+        result = Quantize().run(graph, _Permissive(verifier=oracle.verify, explorer=oracle.explore))
+    assert oracle.equivalent(result)  # every kept change passed a full verification together with the rest
+
+
+def test_a_batch_that_verifies_costs_one_full_verification() -> None:
+    graph = _noisy_network(7)
+    oracle = oracle_for(graph)
+    fulls = []
+
+    class Counting(PassContext):
+        def equivalent(self, candidate: Graph) -> bool:
+            fulls.append(candidate)
+            return super().equivalent(candidate)
+
+    result = Quantize().run(graph, Counting(verifier=oracle.verify, explorer=oracle.explore))
+    changed = sum(1 for ref, v in parameters(result).items() if parameters(graph).get(ref) != v)
+    assert changed > 1
+    assert len(fulls) <= len(ladder(1024)) + 1  # the global steps plus one batch, not one per parameter

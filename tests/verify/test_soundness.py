@@ -75,3 +75,21 @@ def test_verdicts_on_rewrites_agree_with_brute_force(pair: tuple[Graph, Graph], 
         assert cex is not None
         assert len(cex) == brute or (brute is None and len(cex) > 5)
         assert first_failure(rewritten, spec, as_sequence(cex.inputs)) == len(cex) - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(rewrites(), st.integers(0, 1000))
+def test_the_screen_only_rejects_what_the_verifier_rejects(pair: tuple[Graph, Graph], seed: int) -> None:
+    """Searches discard candidates on the cheap screen's word alone, so it must never refuse a
+    graph that verifies, and it should catch the usual (early) failures."""
+    from bonsaic.verify import Verifier
+
+    original, rewritten = pair
+    spec = GraphAsProgram(original)
+    verifier = Verifier(spec, 1, 1)
+    screened = verifier.screen(rewritten, seed)
+    result = verifier.verify(rewritten, seed=seed)
+    if result.ok:
+        assert screened
+    elif len(result.counterexample) <= 5:  # a small exploration reaches every short failure
+        assert not screened
