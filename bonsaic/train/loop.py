@@ -50,6 +50,19 @@ class TrainingError(RuntimeError):
 MAX_FALLBACKS = 8  # earlier best snapshots kept per restart, tried in turn if the best fails to verify
 
 
+def thin_fallbacks(snapshots: list[Snapshot], keep: int = MAX_FALLBACKS) -> list[Snapshot]:
+    """At most ``keep`` of ``snapshots`` (oldest first), spread over the run: the oldest and the
+    newest stay, and each removal takes the one whose neighbours are closest in steps. Keeping
+    only the newest would lose every network from before a late stretch of fragile ones (pruning
+    runs whose last eight bests all failed the verifier wrote nothing although earlier, larger
+    networks had been solved for thousands of steps)."""
+    out = list(snapshots)
+    while len(out) > keep:
+        gaps = [out[i + 1].step - out[i - 1].step for i in range(1, len(out) - 1)]
+        del out[1 + int(np.argmin(gaps))]
+    return out
+
+
 def stream_seed(seed: int, step: int, stream: int) -> int:
     """A data seed that depends only on the run seed, the step and the stream (train/validation)."""
     return int(np.random.SeedSequence([seed, step, stream]).generate_state(1)[0])
@@ -395,8 +408,7 @@ class Trainer:
             candidate = Snapshot(self.step, float(plain_reg[k]), {}, int(large[k]))
             if k not in self.best or candidate.rank(pruning) < self.best[k].rank(pruning):
                 if k in self.best:  # the one it replaces stays a fallback in case this one fails to verify
-                    self.fallbacks.setdefault(int(k), []).append(self.best[int(k)])
-                    del self.fallbacks[int(k)][:-MAX_FALLBACKS]
+                    self.fallbacks[int(k)] = thin_fallbacks([*self.fallbacks.get(int(k), []), self.best[int(k)]])
                 candidate.params = {name: value[k:k + 1].copy() for name, value in params.items()}
                 self.best[int(k)] = candidate
                 self.best_reg_step = self.step

@@ -177,3 +177,18 @@ def test_scored_candidates_are_the_smallest_alive_and_never_tabu(w: np.ndarray, 
         assert set(gone.tolist()) <= set(seen[0].tolist())
         if rest.size:
             assert np.abs(w[seen[0]]).max() <= np.abs(w[rest]).min()
+
+
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=40), st.integers(2, 8))
+def test_fallbacks_are_thinned_evenly_and_keep_the_oldest_and_newest(gaps: list[int], keep: int) -> None:
+    from bonsaic.train.loop import Snapshot, thin_fallbacks
+
+    steps = np.cumsum(gaps).tolist()
+    snaps = [Snapshot(step, 0.0, {}, 0) for step in steps]
+    kept = [s.step for s in thin_fallbacks(snaps, keep)]
+    assert len(kept) == min(keep, len(steps)) and kept[0] == steps[0] and kept[-1] == steps[-1]
+    assert kept == sorted(kept) and set(kept) <= set(steps)
+    if len(steps) > keep:  # uneven history: no kept pair is closer than the densest removed stretch allowed
+        even = [Snapshot(100 * i, 0.0, {}, 0) for i in range(len(steps))]
+        spread = [s.step for s in thin_fallbacks(even, keep)]
+        assert max(b - a for a, b in zip(spread, spread[1:], strict=False)) <= 2 * 100 * (len(steps) - 1) / (keep - 1) + 100
