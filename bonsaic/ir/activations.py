@@ -164,6 +164,8 @@ class Activation:
         if self.kind in ("ameo", "leaky_ameo"):
             return _hard(x, self.leakyness)
         f = self.factor
+        if f == 1.0:  # the hard Ameo: the soft part has weight 0 (skipping it only loses a zero's sign)
+            return _hard(x, self.leakyness)
         return _hard(x, self.leakyness) * f + (1.0 - f) * _soft(x, self.leakyness)
 
     __call__ = forward

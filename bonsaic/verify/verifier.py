@@ -30,10 +30,14 @@ DEFAULT_RANDOM_SEQUENCES = 1000
 DEFAULT_RANDOM_LENGTH = 100
 DEFAULT_LONG_SEQUENCES = 64
 DEFAULT_LONG_LENGTH = 20_000
-# Random batches bigger than this (sequence-steps x (neurons + edges)) run on the OpenCL kernel:
-# numpy does about 5e7 of these per second here and the kernel costs ~1.3 s to compile per graph
-# shape, so below ~2 s of numpy work the kernel cannot win (benchmarks/bench_simulate.py).
-OPENCL_MIN_WORK = 100_000_000
+# Batches that would take numpy longer than this run on the OpenCL kernel, which costs 0.1-1.3 s
+# to compile once per graph shape (benchmarks/bench_simulate.py; pruning and rounding keep the
+# shape, so a pass's candidates share one kernel). numpy costs about 1e-4 s per step whatever the
+# batch (a few numpy calls per node group) plus 2e-8 s per sequence-step and node or edge: a single
+# 13,508-step witness sequence took 1.5 s on numpy and 0.02 s on the kernel (bit-equal results).
+OPENCL_MIN_SECONDS = 1.0
+NUMPY_SECONDS_PER_STEP = 1e-4
+NUMPY_SECONDS_PER_WORK = 2e-8
 # A screen (see Verifier.screen) explores this many product states and simulates this many
 # random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
 SCREEN_BUDGET = 2_000
@@ -247,12 +251,12 @@ class Verifier:
 
 
 def _output_values(graph: Graph, inputs: np.ndarray) -> np.ndarray:
-    """Simulate a random batch with whichever simulator is faster for its size. The kernel is only
-    used in double precision, where it agrees with numpy bit for bit (tanh aside)."""
+    """Simulate a batch (random sequences, or one long witness) with whichever simulator is faster
+    for its size. The kernel is only used in double precision, where it agrees with numpy bit for bit (tanh aside)."""
     from bonsaic.ir.simulate import simulate
 
     work = inputs.shape[0] * inputs.shape[1] * (len(graph.neurons) + graph.edge_count())
-    if work >= OPENCL_MIN_WORK:
+    if inputs.shape[1] * NUMPY_SECONDS_PER_STEP + work * NUMPY_SECONDS_PER_WORK >= OPENCL_MIN_SECONDS:
         from bonsaic.ir.opencl import opencl_available, opencl_precision, simulate_opencl
 
         if opencl_available() and opencl_precision() == "float64":

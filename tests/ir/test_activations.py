@@ -40,3 +40,13 @@ def test_hard_ameo_known_values() -> None:
     np.testing.assert_allclose(hard.forward(x), [-1.2, -1.0, 0.0, 1.0, 0.0, -0.5, -1.0, 0.0, 1.0, 1.2])
     # left-continuous derivative: at a breakpoint, the slope of the piece on the left
     np.testing.assert_allclose(hard.derivative(x), [0.1, 0.1, 1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 1.0, 0.1])
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0.0, 1.0))
+def test_the_hard_shortcut_equals_the_interpolation_with_factor_one(xs: list[float], leak: float) -> None:
+    """factor = 1 skips the soft part (weight 0): the same values, up to the sign of a zero."""
+    from bonsaic.ir.activations import _hard, _soft
+
+    x = np.array(xs)
+    general = _hard(x, leak) * 1.0 + (1.0 - 1.0) * _soft(x, leak)
+    assert np.array_equal(Activation.interpolated_ameo(1.0, leak).forward(x), general)

@@ -157,7 +157,7 @@ def test_random_phase_on_opencl_agrees_with_numpy(monkeypatch: pytest.MonkeyPatc
         pytest.skip("no double-precision OpenCL device")
     graph = counting_delay1(-30.0, 6.0)  # fails at step 28 only: beyond the budget below
     on_numpy = verify(graph, PROGRAMS["delay1"], budget=10, random_sequences=40, random_length=40)
-    monkeypatch.setattr(verifier, "OPENCL_MIN_WORK", 0)
+    monkeypatch.setattr(verifier, "OPENCL_MIN_SECONDS", 0)
     calls = []
     real = opencl.simulate_opencl
     monkeypatch.setattr(opencl, "simulate_opencl", lambda *args: calls.append(args) or real(*args))
@@ -167,6 +167,28 @@ def test_random_phase_on_opencl_agrees_with_numpy(monkeypatch: pytest.MonkeyPatc
     np.testing.assert_array_equal(on_numpy.counterexample.inputs, on_opencl.counterexample.inputs)
     np.testing.assert_array_equal(on_numpy.counterexample.values, on_opencl.counterexample.values)
     assert on_numpy.margin == on_opencl.margin
+
+
+def test_one_long_sequence_runs_on_opencl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A witness of thousands of steps is a batch of one, cheap in work but slow on numpy (a few
+    numpy calls per step): it goes to the kernel, with the same verdict."""
+    from bonsaic.ir import opencl
+    from bonsaic.verify import Verifier
+
+    if not opencl.opencl_available() or opencl.opencl_precision() != "float64":
+        pytest.skip("no double-precision OpenCL device")
+    graph = counting_delay1(-30.0, 6.0)
+    program = PROGRAMS["delay1"]
+    inputs, targets = program.generate(1, 20_000, 3)
+    calls = []
+    real = opencl.simulate_opencl
+    monkeypatch.setattr(opencl, "simulate_opencl", lambda *args: calls.append(args) or real(*args))
+    on_opencl = Verifier(program, 1, 1).check_sequences(graph, inputs, targets)
+    assert len(calls) == 1
+    monkeypatch.setattr(opencl, "opencl_available", lambda: False)
+    on_numpy = Verifier(program, 1, 1).check_sequences(graph, inputs, targets)
+    assert on_numpy[0] == on_opencl[0] and on_numpy[1] is not None and on_opencl[1] is not None
+    np.testing.assert_array_equal(on_numpy[1].values, on_opencl[1].values)
 
 
 def test_a_stateless_graph_has_one_graph_state() -> None:
