@@ -41,6 +41,7 @@ NUMPY_SECONDS_PER_WORK = 2e-8
 # A screen (see Verifier.screen) explores this many product states and simulates this many
 # random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
 SCREEN_BUDGET = 2_000
+MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 SCREEN_SEQUENCES = 256
 
 
@@ -137,6 +138,26 @@ class Verifier:
     def __init__(self, program: ProgramLike, n_inputs: int, n_outputs: int) -> None:
         self.program = program
         self.table = SpecTable(program, n_inputs, n_outputs)
+        # sampled sequences by (kind, seed, count, length): a pass verifies hundreds of candidates
+        # on the same samples, and generating the long ones costs ~0.2 s each time
+        self._samples: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _sampled(self, kind: str, seed: int, count: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``kind`` ("random" or "lasso") sample for these arguments, generated once."""
+        key = (kind, seed, count, length)
+        if key not in self._samples:
+            if kind == "random":
+                sample = self.program.generate(count, length, seed)
+            else:
+                from bonsaic.verify.lasso import lasso_sequences
+
+                sample = lasso_sequences(self.table, count, length, seed)
+            if len(self._samples) >= MAX_CACHED_SAMPLES:
+                del self._samples[next(iter(self._samples))]  # the oldest
+            for array in sample:
+                array.setflags(write=False)  # shared by every later check
+            self._samples[key] = sample
+        return self._samples[key]
 
     @classmethod
     def for_graph(cls, graph: Graph, program: ProgramLike | None = None) -> Verifier:
@@ -197,16 +218,14 @@ class Verifier:
                       length: int) -> tuple[float, Counterexample | None]:
         if count == 0 or length == 0:
             return float("inf"), None
-        inputs, targets = self.program.generate(count, length, seed)
+        inputs, targets = self._sampled("random", seed, count, length)
         return self._sample_check(graph, inputs, targets)
 
     def _lasso_check(self, graph: Graph, seed: int, count: int,
                      length: int) -> tuple[float, Counterexample | None]:
         if count == 0 or length == 0:
             return float("inf"), None
-        from bonsaic.verify.lasso import lasso_sequences
-
-        inputs, targets = lasso_sequences(self.table, count, length, seed)
+        inputs, targets = self._sampled("lasso", seed, count, length)
         if len(inputs) == 0:
             return float("inf"), None
         return self._sample_check(graph, inputs, targets)

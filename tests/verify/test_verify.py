@@ -191,6 +191,34 @@ def test_one_long_sequence_runs_on_opencl(monkeypatch: pytest.MonkeyPatch) -> No
     np.testing.assert_array_equal(on_numpy[1].values, on_opencl[1].values)
 
 
+def test_samples_are_generated_once_per_verifier() -> None:
+    """A pass verifies hundreds of candidates on the same samples: they are drawn once."""
+    from bonsaic.verify import Verifier
+
+    program = PROGRAMS["delay1"]
+    calls = []
+    real = program.generate
+
+    class Counting:
+        def __getattr__(self, name: str):  # noqa: ANN204 - a transparent proxy
+            return getattr(program, name)
+
+        def generate(self, *args: int):  # noqa: ANN202
+            calls.append(args)
+            return real(*args)
+
+    verifier = Verifier(Counting(), 1, 1)
+    graph = counting_delay1(-30.0, 6.0)
+    first = verifier.verify(graph, budget=10, random_sequences=40, random_length=40, long_sequences=2,
+                            long_length=500)
+    again = verifier.verify(graph, budget=10, random_sequences=40, random_length=40, long_sequences=2,
+                            long_length=500)
+    assert len(calls) == 1 and first.ok == again.ok
+    np.testing.assert_array_equal(first.counterexample.inputs, again.counterexample.inputs)
+    verifier.verify(graph, budget=10, seed=1, random_sequences=40, random_length=40)
+    assert len(calls) == 2  # another seed, another sample
+
+
 def test_a_stateless_graph_has_one_graph_state() -> None:
     # y = x needs no memory: one product state, closed after one level.
     graph = delay1()
