@@ -24,8 +24,8 @@ tickets), gated by the task itself:
   least, until the run ends. Weights whose prune was undone are not tried again until a later
   prune is kept (the undo restores the very network that chose them, which would choose them again).
 
-Every solved validation is still a candidate snapshot (the one with the lowest regularization loss
-wins, and a pruned network's is lower), so pruning never loses a network that was already found.
+Every solved validation is still a candidate snapshot (ranked by the weights left, then by the
+regularization loss), so pruning never loses a network that was already found.
 The pruner's state is part of the checkpoint: a resumed run prunes exactly as an uninterrupted one.
 """
 
@@ -68,7 +68,7 @@ class RestartPruning:
     tabu: list[int] = field(default_factory=list)
 
 
-def smallest(weights: list[np.ndarray], masks: list[np.ndarray], rate: float,
+def prune_masks(weights: list[np.ndarray], masks: list[np.ndarray], rate: float,
              tabu: list[int] | None = None, harm: Harm | None = None) -> tuple[list[np.ndarray], int]:
     """New masks with the ``rate`` share (at least one) of the still-unmasked weights masked too,
     across all matrices at once, never one of ``tabu`` (flat indices). Without ``harm``: those of
@@ -144,7 +144,7 @@ class Pruner:
                 continue
             masks = [arrays[mask][k] for _, mask in kernels]
             weights = [arrays[weight][k] for weight, _ in kernels]
-            new_masks, count = smallest(weights, masks, state.rate, state.tabu,
+            new_masks, count = prune_masks(weights, masks, state.rate, state.tabu,
                                         harm(k) if harm is not None else None)
             if count == 0:
                 continue

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bonsaic.train.prune import MIN_SCORED, Pruner, smallest
+from bonsaic.train.prune import MIN_SCORED, Pruner, prune_masks
 
 KERNELS = [("param.a.w", "mask.a.w"), ("param.b.w", "mask.b.w")]
 PER_RESTART = ["param.a.w", "param.b.w", "mask.a.w", "mask.b.w", "opt.m.0"]
@@ -23,18 +23,18 @@ def _arrays() -> dict[str, np.ndarray]:
 
 def test_smallest_masks_the_smallest_magnitudes_across_all_matrices() -> None:
     arrays = _arrays()
-    masks, count = smallest([arrays["param.a.w"][0], arrays["param.b.w"][0]],
+    masks, count = prune_masks([arrays["param.a.w"][0], arrays["param.b.w"][0]],
                             [arrays["mask.a.w"][0], arrays["mask.b.w"][0]], 0.25)
     assert count == 2  # a quarter of 8, the 0.5 of b and the 1 of a
     assert masks[0].tolist() == [[0, 1, 1], [1, 1, 1]] and masks[1].tolist() == [[0], [1]]
-    again, count = smallest([arrays["param.a.w"][0], arrays["param.b.w"][0]], masks, 0.01)
+    again, count = prune_masks([arrays["param.a.w"][0], arrays["param.b.w"][0]], masks, 0.01)
     assert count == 1 and again[0].tolist() == [[0, 0, 1], [1, 1, 1]]  # at least one; masked ones skipped
 
 
 @given(arrays(np.float32, st.integers(1, 30), elements=st.floats(-4, 4, width=32)),
        st.floats(0.01, 0.99))
 def test_smallest_removes_the_rate_share_and_never_a_larger_weight_first(w: np.ndarray, rate: float) -> None:
-    masks, count = smallest([w], [np.ones_like(w)], rate)
+    masks, count = prune_masks([w], [np.ones_like(w)], rate)
     assert count == max(1, int(rate * w.size)) == int((masks[0] == 0).sum())
     if 0 < count < w.size:
         assert np.abs(w[masks[0] == 0]).max() <= np.abs(w[masks[0] == 1]).min()
@@ -149,11 +149,11 @@ def test_with_a_harm_score_the_least_harmful_candidate_goes_first() -> None:
         seen.append(flat.tolist())
         return np.where(flat == 4, 0.0, 1.0)  # only a's 5 is harmless
 
-    new, count = smallest(weights, masks, 0.01, harm=harm)
+    new, count = prune_masks(weights, masks, 0.01, harm=harm)
     assert count == 1 and new[0].tolist() == [[1, 1, 1], [1, 0, 1]] and new[1].all()
     assert sorted(seen[0]) == list(range(8))  # fewer than MIN_SCORED alive: every one is scored
     assert MIN_SCORED > 8
-    new, _ = smallest(weights, masks, 0.01, tabu=[4], harm=harm)
+    new, _ = prune_masks(weights, masks, 0.01, tabu=[4], harm=harm)
     assert new[1].tolist() == [[0], [1]]  # a tie among the rest: the smallest magnitude
 
 
@@ -168,7 +168,7 @@ def test_scored_candidates_are_the_smallest_alive_and_never_tabu(w: np.ndarray, 
         seen.append(flat)
         return rng.random(flat.size)
 
-    masks, count = smallest([w], [np.ones_like(w)], rate, tabu, harm)
+    masks, count = prune_masks([w], [np.ones_like(w)], rate, tabu, harm)
     gone = np.flatnonzero(masks[0] == 0)
     assert count == len(gone) and not set(gone.tolist()) & set(tabu)
     if seen:
