@@ -435,7 +435,8 @@ class Trainer:
         self.last_report = report
         return report
 
-    def _harm(self, params: dict[str, np.ndarray], k: int, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def _harm(self, params: dict[str, np.ndarray], k: int, x: np.ndarray,
+              y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         """What zeroing each of restart ``k``'s kernel weights (flat indices, in mask order) alone
         does to it on the sequences ``x``: wrong signs, plus the mean squared error as a tie-break
         below one sign. All candidates run at once, as a batch of networks in :func:`numpy_forward`."""

@@ -69,7 +69,7 @@ class RestartPruning:
 
 
 def prune_masks(weights: list[np.ndarray], masks: list[np.ndarray], rate: float,
-             tabu: list[int] | None = None, harm: Harm | None = None) -> tuple[list[np.ndarray], int]:
+                tabu: list[int] | None = None, harm: Harm | None = None) -> tuple[list[np.ndarray], int]:
     """New masks with the ``rate`` share (at least one) of the still-unmasked weights masked too,
     across all matrices at once, never one of ``tabu`` (flat indices). Without ``harm``: those of
     the smallest magnitude (ties go to the earlier entry); with it, the least harmful among the
@@ -145,7 +145,7 @@ class Pruner:
             masks = [arrays[mask][k] for _, mask in kernels]
             weights = [arrays[weight][k] for weight, _ in kernels]
             new_masks, count = prune_masks(weights, masks, state.rate, state.tabu,
-                                        harm(k) if harm is not None else None)
+                                           harm(k) if harm is not None else None)
             if count == 0:
                 continue
             self.undo[k] = {name: arrays[name][k].copy() for name in per_restart}

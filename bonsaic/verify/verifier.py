@@ -41,8 +41,8 @@ NUMPY_SECONDS_PER_WORK = 2e-8
 # A screen (see Verifier.screen) explores this many product states and simulates this many
 # random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
 SCREEN_BUDGET = 2_000
-MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 SCREEN_SEQUENCES = 256
+MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 
 
 @dataclass
@@ -271,7 +271,8 @@ class Verifier:
 
 def _output_values(graph: Graph, inputs: np.ndarray) -> np.ndarray:
     """Simulate a batch (random sequences, or one long witness) with whichever simulator is faster
-    for its size. The kernel is only used in double precision, where it agrees with numpy bit for bit (tanh aside)."""
+    for its size. The kernel is only used in double precision, where it agrees with numpy bit for
+    bit (tanh aside)."""
     from bonsaic.ir.simulate import simulate
 
     work = inputs.shape[0] * inputs.shape[1] * (len(graph.neurons) + graph.edge_count())
