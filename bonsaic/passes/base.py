@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
+
 from bonsaic.ir.graph import Graph
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from bonsaic.verify.verifier import Counterexample
 
 AUDIT_SEED = 1_000_003  # audits draw from seeds far from the ones pass searches use
+TRACE_SEQUENCES = 64  # sampled runs :meth:`PassContext.traces` simulates ...
+TRACE_LENGTH = 500  # ... and their length: long enough for a decaying loop to settle
 ProgressFn = Callable[[str, int, int], None]
 """``progress(description, done, total)``: how long passes report how far they are."""
 
@@ -48,6 +52,7 @@ class PassContext:
     progress: ProgressFn = _no_progress
     verifier: Callable[[Graph], VerifyResult] | None = None
     explorer: Callable[[Graph], Exploration] | None = None
+    tracer: Callable[[Graph], dict[str, np.ndarray]] | None = None
     verifier_calls: int = 0
     notes: list[str] = field(default_factory=list)
     witnesses: list[Counterexample] = field(default_factory=list)
@@ -129,6 +134,19 @@ class PassContext:
         if self.explorer is not None:
             return self.explorer(graph)
         return self._spec_verifier(graph).explore(graph, self.budget)
+
+    def traces(self, graph: Graph) -> dict[str, np.ndarray]:
+        """Every node's values [sequences, steps] on sampled input sequences of the spec (one
+        counted call): evidence for passes that *propose* rewrites the verifier then judges."""
+        self.verifier_calls += 1
+        if self.tracer is not None:
+            return self.tracer(graph)
+        from bonsaic.ir.simulate import simulate
+
+        inputs, _targets = self._spec_verifier(graph).program.generate(TRACE_SEQUENCES, TRACE_LENGTH, self.seed)
+        trace = simulate(graph, inputs, trace=True).trace
+        assert trace is not None
+        return trace
 
     def _spec_verifier(self, graph: Graph) -> Verifier:
         """The cached verifier for ``graph``'s embedded spec and interface."""

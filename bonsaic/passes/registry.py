@@ -6,8 +6,11 @@ import importlib
 
 from bonsaic.passes.base import Pass
 from bonsaic.passes.clip import Clip
+from bonsaic.passes.cse import CommonSubexpressions
 from bonsaic.passes.dce import DeadCodeElimination
 from bonsaic.passes.fold import Fold
+from bonsaic.passes.freeze import Freeze
+from bonsaic.passes.inline import Inline
 from bonsaic.passes.merge import Merge
 from bonsaic.passes.prune import Prune
 from bonsaic.passes.quantize import Quantize
@@ -26,7 +29,8 @@ def _booleanize_passes() -> dict[str, type[Pass]]:
 
 
 PASSES: dict[str, type[Pass]] = {
-    cls.name: cls for cls in (Clip, Prune, Quantize, Reinit, Fold, Merge, DeadCodeElimination)
+    cls.name: cls for cls in (Clip, Prune, Freeze, Inline, CommonSubexpressions, Quantize, Reinit, Fold, Merge,
+                           DeadCodeElimination)
 } | _booleanize_passes()
 
-DEFAULT_PIPELINE = "clip,prune,quantize,reinit,fold,merge,dce"
+DEFAULT_PIPELINE = "clip,freeze,inline,cse,prune,quantize,reinit,fold,merge,dce"

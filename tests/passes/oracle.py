@@ -66,9 +66,17 @@ class SequenceOracle:
         assert trace is not None
         return TraceExploration(True, {name: values.reshape(-1) for name, values in trace.items()})
 
+    def traces(self, graph: Graph) -> dict[str, np.ndarray]:
+        """Node values on 16 random sequences of 200 steps (long enough for loops to settle)."""
+        self.calls += 1
+        inputs = np.random.default_rng(1).choice((-1.0, 1.0), size=(16, 200, self.inputs.shape[2]))
+        trace = simulate(graph, inputs, trace=True).trace
+        assert trace is not None
+        return trace
+
     def context(self) -> PassContext:
-        """A pass context whose verifier and explorer are this oracle."""
-        return PassContext(verifier=self.verify, explorer=self.explore)
+        """A pass context whose verifier, explorer and tracer are this oracle."""
+        return PassContext(verifier=self.verify, explorer=self.explore, tracer=self.traces)
 
     def equivalent(self, graph: Graph) -> bool:
         return self.verify(graph).ok
