@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from bonsaic.passes.base import Pass
+from bonsaic.passes.bypass import Bypass
 from bonsaic.passes.clip import Clip
 from bonsaic.passes.cse import CommonSubexpressions
 from bonsaic.passes.dce import DeadCodeElimination
@@ -29,8 +30,8 @@ def _booleanize_passes() -> dict[str, type[Pass]]:
 
 
 PASSES: dict[str, type[Pass]] = {
-    cls.name: cls for cls in (Clip, Prune, Freeze, Inline, CommonSubexpressions, Quantize, Reinit, Fold, Merge,
+    cls.name: cls for cls in (Clip, Prune, Freeze, Inline, CommonSubexpressions, Bypass, Quantize, Reinit, Fold, Merge,
                            DeadCodeElimination)
 } | _booleanize_passes()
 
-DEFAULT_PIPELINE = "clip,freeze,inline,cse,prune,quantize,reinit,fold,merge,dce"
+DEFAULT_PIPELINE = "clip,freeze,inline,cse,bypass,prune,quantize,reinit,fold,merge,dce"
