@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bonsaic.verify.verifier import Counterexample
 
 AUDIT_SEED = 1_000_003  # audits draw from seeds far from the ones pass searches use
+AUDIT_SCALE = 4  # audits sample this many times more sequences than a pass's own checks
 TRACE_SEQUENCES = 64  # sampled runs :meth:`PassContext.traces` simulates ...
 TRACE_LENGTH = 500  # ... and their length: long enough for a decaying loop to settle
 ProgressFn = Callable[[str, int, int], None]
@@ -64,11 +65,19 @@ class PassContext:
         self.notes.append(message)
 
     def verify(self, graph: Graph) -> VerifyResult:
-        """Verify ``graph`` against its embedded spec (one counted verifier call)."""
+        """Verify ``graph`` against its embedded spec (one counted verifier call). A pass re-run
+        after a rollback (``attempt`` > 0) checks with samples as large as the audit's: its first
+        run's samples already let through a graph the audit rejected, and a fresh failure is found
+        on each retry otherwise (gate_switcher's ``quantize`` ran out of retries that way)."""
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
-        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+        from bonsaic.verify.verifier import DEFAULT_LONG_SEQUENCES, DEFAULT_RANDOM_SEQUENCES
+
+        scale = AUDIT_SCALE if self.attempt else 1
+        return self._witness_failure(graph) or self._spec_verifier(graph).verify(
+            graph, self.budget, self.seed, random_sequences=scale * DEFAULT_RANDOM_SEQUENCES,
+            long_sequences=scale * DEFAULT_LONG_SEQUENCES)
 
     def learn(self, counterexample: Counterexample) -> bool:
         """Remember a sequence a candidate failed on; True when later checks will use it (not with
@@ -121,8 +130,8 @@ class PassContext:
             return failed
         return self._spec_verifier(graph).verify(  # verify draws from seed, +1 and +2; a re-run pass afresh
             graph, self.budget, self.seed + AUDIT_SEED + 3 * salt + 3_000 * self.attempt,
-            4 * DEFAULT_RANDOM_SEQUENCES,
-            DEFAULT_RANDOM_LENGTH, long_sequences=4 * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
+            AUDIT_SCALE * DEFAULT_RANDOM_SEQUENCES,
+            DEFAULT_RANDOM_LENGTH, long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
 
     def equivalent(self, graph: Graph) -> bool:
         """Whether ``graph`` still implements its spec: the oracle every search in a pass uses."""

@@ -156,8 +156,10 @@ class Inline(Pass):
     """Inline affine neurons: a neuron whose value depends on at most four inputs and no state is
     tabulated over every combination of those inputs (each is ±1); if the table is an affine
     function of them (always the case for one input), every neuron that reads it reads the inputs
-    instead, with the weights and bias that give the same sum. Done only where it adds no edge and
-    shrinks the graph (neurons + edges + nonzero biases). Needs no exploration, so it works where ``fold`` and
+    instead, with the weights and bias that give the same sum; a state fed by one with at most one
+    input is fed by that input itself (or becomes a pulse, for a constant), its initial value and
+    its readers' weights rescaled. Done only where it adds no edge and shrinks the graph (neurons +
+    edges + nonzero biases). Needs no exploration, so it works where ``fold`` and
     ``merge`` cannot; the sums change only by rounding, and the result is verified once.
     """
 

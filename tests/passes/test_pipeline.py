@@ -244,3 +244,23 @@ def test_a_pass_that_changes_nothing_is_not_verified_again():
     assert result.failure is None
     assert oracle.calls == 2  # the input and the first dce's result; the second dce changed nothing
     assert [row.verify_mode for row in result.stats] == ["proved"] * 3
+
+
+def test_a_re_run_pass_checks_with_samples_as_large_as_the_audits(monkeypatch):
+    from bonsaic.verify import Verifier
+
+    seen = []
+    real = Verifier.verify
+
+    def spy(self, graph, budget, seed=0, random_sequences=1000, *args, **kwargs):
+        seen.append((random_sequences, kwargs.get("long_sequences")))
+        return real(self, graph, budget, seed, random_sequences, *args, **kwargs)
+
+    monkeypatch.setattr(Verifier, "verify", spy)
+    ctx = PassContext()
+    g = graphs.clean_delay()
+    g.spec_source = "input x\noutput y\nstate p: bool = false\nstep {\n  y = p\n  p = x\n}\n"
+    assert ctx.verify(g).ok
+    ctx.attempt = 1
+    assert ctx.verify(g).ok and ctx.audit(g, 1).ok
+    assert seen == [(1000, 64), (4000, 256), (4000, 256)]
