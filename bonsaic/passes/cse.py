@@ -113,6 +113,13 @@ def pulse_twins(graph: Graph) -> Replacements:
     return {p.name: (first.name, p.init / first.init) for p in pulses[1:] if p.name not in linked}
 
 
+def _label(node: str, rep: str, scale: float) -> str:
+    """``rep<-node``, ``-rep<-node`` or ``rep<-node (x0.5)`` for notes."""
+    if abs(scale) == 1.0:
+        return f"{'-' if scale < 0 else ''}{rep}<-{node}"
+    return f"{rep}<-{node} (x{scale:g})"
+
+
 def merge_state_pair(graph: Graph, kept: str, dropped: str, sign: float, init: float) -> Graph:
     """A copy where readers of ``dropped`` read ``sign`` times ``kept`` instead, which starts at ``init``."""
     out = redirect_reads(graph, {dropped: (kept, sign)})
@@ -136,26 +143,11 @@ class CommonSubexpressions(Pass):
     name = "cse"
 
     def run(self, graph: Graph, ctx: PassContext) -> Graph:
-        current = graph
-        twins = exact_twins(current)
-        if twins:
-            merged = eliminate_dead_nodes(redirect_reads(current, twins))
-            if ctx.equivalent(merged):
-                current = merged
-                ctx.note("merged " + ", ".join(f"{'-' if s < 0 else ''}{r}<-{n}" for n, (r, s) in twins.items()))
-            else:
-                ctx.note("merged twins failed verification (float rounding); kept the input")
-        pulses = pulse_twins(current)
-        if pulses:
-            merged = eliminate_dead_nodes(redirect_reads(current, pulses))
-            if ctx.equivalent(merged):
-                current = merged
-                ctx.note("merged pulses " + ", ".join(f"{r}<-{n} (x{s:g})" for n, (r, s) in pulses.items()))
+        start = eliminate_dead_nodes(graph)  # dead twins are dce's business
+        current = self._merge_by(start, exact_twins(start), "merged", ctx)
+        current = self._merge_by(current, pulse_twins(current), "merged pulses", ctx)
         rejected: set[tuple[str, str]] = set()
-        while True:
-            pairs = [(k, d, s) for k, d, s in state_twins(current) if (k, d) not in rejected]
-            if not pairs:
-                return current
+        while pairs := [(k, d, s) for k, d, s in state_twins(current) if (k, d) not in rejected]:
             kept, dropped, sign = pairs[0]
             mine, theirs = current.state(kept).init, sign * current.state(dropped).init
             for init in dict.fromkeys((mine, theirs, (mine + theirs) / 2)):
@@ -169,3 +161,16 @@ class CommonSubexpressions(Pass):
                     break
             else:
                 rejected.add((kept, dropped))
+        return graph if current is start else current
+
+    @staticmethod
+    def _merge_by(graph: Graph, replacements: Replacements, what: str, ctx: PassContext) -> Graph:
+        """``graph`` with ``replacements`` applied if the result verifies (else ``graph``)."""
+        if not replacements:
+            return graph
+        merged = eliminate_dead_nodes(redirect_reads(graph, replacements))
+        if not ctx.equivalent(merged):
+            ctx.note(f"{what}: failed verification (float rounding); kept the input")
+            return graph
+        ctx.note(f"{what} " + ", ".join(_label(node, rep, scale) for node, (rep, scale) in replacements.items()))
+        return merged

@@ -74,12 +74,12 @@ class Freeze(Pass):
 
     def run(self, graph: Graph, ctx: PassContext) -> Graph:
         traces = ctx.traces(graph)
-        pinned = {o.source for o in graph.outputs}
-        live = live_nodes(graph)
-        nodes = [name for name in [*(s.name for s in graph.states), *(n.name for n in graph.neurons)]
-                 if name in live and name not in pinned and name in traces]
+        current, frozen = eliminate_dead_nodes(graph), []  # trials are judged against a graph without dead code
+        pinned = {o.source for o in current.outputs}
+        read = {src for n in current.neurons for src, _w in n.inputs}
+        nodes = [name for name in [*(s.name for s in current.states), *(n.name for n in current.neurons)]
+                 if name in read and name not in pinned and name in traces]
         nodes.sort(key=lambda name: float(np.ptp(traces[name])))
-        current, frozen = graph, []
         for done, name in enumerate(nodes, 1):
             ctx.progress("freeze", done, len(nodes))
             if name not in live_nodes(current):
@@ -94,6 +94,7 @@ class Freeze(Pass):
                     current = trial
                     frozen.append(label)
                     break
-        if frozen:
-            ctx.note("froze " + ", ".join(frozen))
+        if not frozen:
+            return graph  # dead code is dce's to remove (and to be counted for)
+        ctx.note("froze " + ", ".join(frozen))
         return current

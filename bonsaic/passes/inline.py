@@ -128,7 +128,7 @@ def inline_affine(graph: Graph) -> tuple[Graph, list[str]]:
     States fed by one whose form has at most one input are fed past it (:func:`forward_states`).
     Worthwhile: no more edges, and fewer neurons + edges + nonzero biases, counted after dead nodes
     go (the neuron itself dies unless an output or a state link still reads it)."""
-    out = graph.copy()
+    out = eliminate_dead_nodes(graph)  # only live neurons are worth naming (dead ones go anyway)
     support = input_supports(out)
     inlined = []
     for name in [n.name for n in out.neurons]:
@@ -148,7 +148,7 @@ def inline_affine(graph: Graph) -> tuple[Graph, list[str]]:
         if edges <= edges_before and total < total_before:
             out = trial
             inlined.append(name)
-    return eliminate_dead_nodes(out), inlined
+    return (eliminate_dead_nodes(out), inlined) if inlined else (graph, [])
 
 
 @dataclass(frozen=True)
