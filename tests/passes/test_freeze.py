@@ -14,10 +14,14 @@ def _delay_with_loop(start: float) -> object:
         Neuron("o", "L", [("s", 1.0), ("c", 0.5)])])
 
 
-def test_proposals_are_the_settled_then_the_typical_value_rounded():
-    trace = np.array([[3.0, 1.5, 2.0, 1e-150], [3.0, 1.5, 2.0, 0.0], [3.0, 2.0, 2.0, 1e-150]])
-    assert proposals(trace) == [0.0, 2.0]
-    assert proposals(np.full((2, 3), 0.25)) == [0.25]
+def test_only_a_settled_node_is_proposed_at_its_settled_value_rounded():
+    decaying = 3.0 * 0.5 ** np.arange(500.0)  # within 1e-3 of 0 after step 12
+    assert proposals(np.stack([decaying, decaying])) == [0.0]
+    assert proposals(np.full((2, 50), 0.25)) == [0.25]
+    flipping = np.where(np.arange(500) % 97 == 0, 1.0, -1.0)  # a bit that rarely changes
+    assert proposals(np.stack([flipping, -np.ones(500)])) == []
+    late = np.concatenate([np.zeros(450), np.full(50, 0.01)])  # moves after the burn-in
+    assert proposals(late[None]) == []
 
 
 def test_a_decaying_loop_that_never_matters_is_frozen_away():
