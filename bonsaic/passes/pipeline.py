@@ -250,6 +250,32 @@ class Instrumentation:
         self._good.append((event.index, event.graph))
         return None
 
+    def final_check(self, graph: Graph, index: int) -> Graph:
+        """Check the pipeline's result once more with much longer sequences (:meth:`PassContext.
+        final_audit`) unless it was proved; if it fails, go back to the newest earlier result that
+        passes the same check. Recorded as a ``final check`` row of ``--stats``."""
+        if self._last_result is None or self._last_result.mode == "proved":
+            return graph
+        start, calls = time.perf_counter(), self.ctx.verifier_calls
+        result = self.ctx.final_audit(graph)
+        chosen, notes = graph, []
+        if not result.ok:
+            cex = result.counterexample
+            notes.append(f"the result fails at step {len(cex) if cex is not None else '?'} of a sequence "
+                         "of up to 100,000 steps")
+            earlier = [(i, g) for i, g in reversed(self._good) if g != graph]
+            passing = next(((i, g) for i, g in earlier if self.ctx.final_audit(g).ok), None)
+            if passing is None:
+                first = self._good[0][1]
+                raise VerificationFailed(PassEvent(0, None, first, None, 0.0, 0, []), self.ctx.final_audit(first))
+            at, chosen = passing
+            notes.append(f"going back to the result of step {at:02d}, the newest that passes it")
+            self.last_good = chosen
+        self.stats.append(PassStats(index, "final check", size_counts(graph), size_counts(chosen),
+                                    time.perf_counter() - start, self.ctx.verifier_calls - calls,
+                                    result.mode if result.ok else "rolled back", notes))
+        return chosen
+
     def _newest_passing(self, salt: int) -> tuple[int, Graph] | None:
         """The newest good graph that also passes the audit sample ``salt`` (None if none does)."""
         for index, graph in reversed(self._good):
@@ -275,7 +301,7 @@ def optimize(graph: Graph, passes: list[Pass], ctx: PassContext | None = None, *
     ctx = ctx or PassContext()
     instrument = Instrumentation(ctx, dump_dir, print_to)
     try:
-        final = run_passes(graph, passes, ctx, instrument)
+        final = instrument.final_check(run_passes(graph, passes, ctx, instrument), len(passes) + 1)
         failure = None
     except VerificationFailed as err:
         final, failure = instrument.last_good, err

@@ -264,3 +264,41 @@ def test_a_re_run_pass_checks_with_samples_as_large_as_the_audits(monkeypatch):
     ctx.attempt = 1
     assert ctx.verify(g).ok and ctx.audit(g, 1).ok
     assert seen == [(1000, 64), (4000, 256), (4000, 256)]
+
+
+class _LongerCheck(PassContext):
+    """Audits say "bounded"; the final check with longer sequences rejects graphs with fewer than
+    ``keep`` edges (as if they failed late in a long sequence)."""
+
+    def __init__(self, oracle, keep: int) -> None:
+        super().__init__(verifier=oracle.verify, explorer=oracle.explore)
+        self.keep = keep
+
+    def audit(self, graph, salt):
+        result = super().audit(graph, salt)
+        result.mode = "bounded" if result.ok else result.mode
+        return result
+
+    def final_audit(self, graph):
+        result = super().final_audit(graph)
+        if graph.edge_count() < self.keep:
+            result = self.verifier(_broken_pass().run(graph, None))
+            result.counterexample.shortest = False
+        result.mode = "bounded" if result.ok else result.mode
+        return result
+
+
+def test_a_result_that_fails_the_longer_final_check_goes_back_to_one_that_passes():
+    g = graphs.noisy_delay()  # clip takes it from 5 edges to 2, dce keeps 2
+    result = optimize(g, [Clip(), DeadCodeElimination()], _LongerCheck(oracle_for(g), keep=3))
+    assert result.failure is None and result.graph == g  # the input: the only graph with >= 3 edges
+    final = result.stats[-1]
+    assert (final.spelling, final.verify_mode, final.index) == ("final check", "rolled back", 3)
+    assert "going back to the result of step 00" in final.notes[1]
+
+
+def test_a_result_that_passes_the_final_check_is_kept_and_the_check_recorded():
+    g = graphs.noisy_delay()
+    result = optimize(g, [Clip(), DeadCodeElimination()], _LongerCheck(oracle_for(g), keep=0))
+    assert result.graph.edge_count() == 2 and result.stats[-1].spelling == "final check"
+    assert result.stats[-1].verify_mode == "bounded" and result.stats[-1].notes == []
