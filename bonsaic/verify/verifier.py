@@ -142,16 +142,20 @@ class Verifier:
         # on the same samples, and generating the long ones costs ~0.2 s each time
         self._samples: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def _sampled(self, kind: str, seed: int, count: int, length: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``kind`` ("random" or "lasso") sample for these arguments, generated once."""
+    def _sampled(self, kind: str, seed: int, count: int, length: int,
+                 cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """The ``kind`` ("random" or "lasso") sample for these arguments, generated once (with
+        ``cache=False`` generated now and not kept: a one-off check's large samples)."""
         key = (kind, seed, count, length)
-        if key not in self._samples:
+        if key not in self._samples or not cache:
             if kind == "random":
                 sample = self.program.generate(count, length, seed)
             else:
                 from bonsaic.verify.lasso import lasso_sequences
 
                 sample = lasso_sequences(self.table, count, length, seed)
+            if not cache:
+                return sample
             if len(self._samples) >= MAX_CACHED_SAMPLES:
                 del self._samples[next(iter(self._samples))]  # the oldest
             for array in sample:
@@ -175,9 +179,10 @@ class Verifier:
                random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
                random_length: int = DEFAULT_RANDOM_LENGTH,
                max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
-               long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True) -> VerifyResult:
+               long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True) -> VerifyResult:
         """Exhaustive check, then (if it did not close) an interval invariant, then random samples;
-        see the module docstring. ``intervals=False`` skips the invariant search."""
+        see the module docstring. ``intervals=False`` skips the invariant search; ``cache=False``
+        does not keep the samples for later calls."""
         ex = self.explore(graph, budget, max_depth)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
@@ -191,12 +196,12 @@ class Verifier:
             if invariant is not None:
                 return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
                                     ex.depth, 0, 0, boxes=len(invariant))
-        margin, cex = self._random_check(graph, seed, random_sequences, random_length)
+        margin, cex = self._random_check(graph, seed, random_sequences, random_length, cache)
         if cex is None:
-            long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length)
+            long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length, cache)
             margin = min(margin, long_margin)
         if cex is None:
-            lasso_margin, cex = self._lasso_check(graph, seed + 2, long_sequences, long_length)
+            lasso_margin, cex = self._lasso_check(graph, seed + 2, long_sequences, long_length, cache)
             margin = min(margin, lasso_margin)
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
                             min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
@@ -215,17 +220,17 @@ class Verifier:
         return self._random_check(graph, seed, SCREEN_SEQUENCES, DEFAULT_RANDOM_LENGTH)[1] is None
 
     def _random_check(self, graph: Graph, seed: int, count: int,
-                      length: int) -> tuple[float, Counterexample | None]:
+                      length: int, cache: bool = True) -> tuple[float, Counterexample | None]:
         if count == 0 or length == 0:
             return float("inf"), None
-        inputs, targets = self._sampled("random", seed, count, length)
+        inputs, targets = self._sampled("random", seed, count, length, cache)
         return self._sample_check(graph, inputs, targets)
 
     def _lasso_check(self, graph: Graph, seed: int, count: int,
-                     length: int) -> tuple[float, Counterexample | None]:
+                     length: int, cache: bool = True) -> tuple[float, Counterexample | None]:
         if count == 0 or length == 0:
             return float("inf"), None
-        inputs, targets = self._sampled("lasso", seed, count, length)
+        inputs, targets = self._sampled("lasso", seed, count, length, cache)
         if len(inputs) == 0:
             return float("inf"), None
         return self._sample_check(graph, inputs, targets)
