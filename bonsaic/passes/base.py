@@ -118,23 +118,11 @@ class PassContext:
         pass's own searches used. A search that picks the largest threshold the fixed sample still
         accepts is biased towards graphs that only just pass that sample; a fresh sample is not.
         Test doubles (``verifier``) are used as they are."""
-        self.verifier_calls += 1
-        if self.verifier is not None:
-            return self.verifier(graph)
-        from bonsaic.verify.verifier import (
-            DEFAULT_LONG_LENGTH,
-            DEFAULT_LONG_SEQUENCES,
-            DEFAULT_RANDOM_LENGTH,
-            DEFAULT_RANDOM_SEQUENCES,
-        )
+        from bonsaic.verify.verifier import DEFAULT_LONG_LENGTH
 
-        failed = self._witness_failure(graph)
-        if failed is not None:
-            return failed
-        return self._spec_verifier(graph).verify(  # verify draws from seed, +1 and +2; a re-run pass afresh
-            graph, self.budget, self.seed + AUDIT_SEED + 3 * salt + 3_000 * self.attempt,
-            AUDIT_SCALE * DEFAULT_RANDOM_SEQUENCES,
-            DEFAULT_RANDOM_LENGTH, long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES, long_length=DEFAULT_LONG_LENGTH)
+        # verify draws from seed, +1 and +2; a re-run pass afresh
+        return self._large_checks(graph, [self.seed + AUDIT_SEED + 3 * salt + 3_000 * self.attempt],
+                                  DEFAULT_LONG_LENGTH, cache=True)
 
     def final_audit(self, graph: Graph) -> VerifyResult:
         """The pipeline's last word on its result where the exploration does not close:
@@ -143,6 +131,12 @@ class PassContext:
         steps cannot tell apart, and a result that only just passed its searches' samples fails
         most fresh ones: a mini_cpu result failed 9 of 10 such checks (and passed the one the
         pipeline then drew). The samples are not cached (about 1.6 GB per seed)."""
+        seeds = [self.seed + FINAL_SEED + 3 * check for check in range(FINAL_CHECKS)]
+        return self._large_checks(graph, seeds, FINAL_LONG_LENGTH, cache=False)
+
+    def _large_checks(self, graph: Graph, seeds: list[int], long_length: int, cache: bool) -> VerifyResult:
+        """One counted call: the witnesses, then a verification per seed with audit-sized samples
+        (long sequences of ``long_length`` steps) until one fails or proves; test doubles decide alone."""
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
@@ -152,16 +146,14 @@ class PassContext:
             DEFAULT_RANDOM_SEQUENCES,
         )
 
-        failed = self._witness_failure(graph)
-        if failed is not None:
-            return failed
-        for check in range(FINAL_CHECKS):
+        result = self._witness_failure(graph)
+        for seed in seeds:
+            if result is not None and (not result.ok or result.mode == "proved"):
+                break
             result = self._spec_verifier(graph).verify(
-                graph, self.budget, self.seed + FINAL_SEED + 3 * check, AUDIT_SCALE * DEFAULT_RANDOM_SEQUENCES,
-                DEFAULT_RANDOM_LENGTH, long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES,
-                long_length=FINAL_LONG_LENGTH, cache=False)
-            if not result.ok or result.mode == "proved":
-                return result
+                graph, self.budget, seed, AUDIT_SCALE * DEFAULT_RANDOM_SEQUENCES, DEFAULT_RANDOM_LENGTH,
+                long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES, long_length=long_length, cache=cache)
+        assert result is not None
         return result
 
     def equivalent(self, graph: Graph) -> bool:
