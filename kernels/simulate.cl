@@ -51,3 +51,79 @@ __kernel void simulate(const int steps,
 #endif
     }
 }
+
+// The falsification battery (bonsaic/verify/battery.py): sequence b is rows [0, head) once, then
+// rows [head, head + loop) repeated, up to `length` steps (only the head when loop is 0). Instead
+// of every value, a work-item writes the first step whose output has the wrong sign or is not
+// finite (-1: none), and the smallest |output| it saw. The loop rows are a whole period of the
+// spec as well, so when the state at the start of a period equals the state at the start of the
+// previous one, every later period repeats that one exactly and the work-item stops early.
+__kernel void battery(const int length,
+                      const int row_count,                // R: rows per sequence (padded)
+                      __global const real *rows,          // [B, R, N_INPUTS]
+                      __global const real *want,          // [B, R, N_OUTPUTS] (+1/-1)
+                      __global const int *head_len,       // [B]
+                      __global const int *loop_len,       // [B]
+                      __global int *first_wrong,          // [B] out
+                      __global real *min_abs,             // [B] out
+                      __global int *steps_run,            // [B] out: steps simulated
+                      __global const int *act_kind,
+                      __global const real *act_factor,
+                      __global const real *act_leak,
+                      __global const int *edge_start,
+                      __global const int *edge_src,
+                      __global const real *edge_weight,
+                      __global const real *bias,
+                      __global const real *init,
+                      __global const int *next_node,
+                      __global const int *output_node)
+{
+    const size_t b = get_global_id(0);
+    const int head = head_len[b], loop = loop_len[b];
+    const int end = loop > 0 ? length : min(head, length);
+    real v[N_NODES + 1];
+    real carried[N_STATES + 1];
+    real mark[N_STATES + 1];
+    int have_mark = 0;
+    int wrong = -1, t = 0;
+    real smallest = INFINITY;
+    for (int s = 0; s < N_STATES; s++) carried[s] = init[s];
+
+    for (t = 0; t < end; t++) {
+        const int r = t < head ? t : head + (t - head) % loop;
+        if (loop > 0 && r == head) {
+            int same = have_mark;
+            for (int s = 0; s < N_STATES && same; s++) same = carried[s] == mark[s];
+            if (same) break;
+            for (int s = 0; s < N_STATES; s++) mark[s] = carried[s];
+            have_mark = 1;
+        }
+        __global const real *x = rows + (b * row_count + r) * N_INPUTS;
+        for (int i = 0; i < N_INPUTS; i++) v[i] = x[i];
+        for (int s = 0; s < N_STATES; s++) v[N_INPUTS + s] = carried[s];
+        for (int n = 0; n < N_NEURONS; n++) {
+            int first = edge_start[n], last = edge_start[n + 1];
+            real acc = (real)0.0;
+            for (int e = first; e < last; e++) {
+                real term = edge_weight[e] * v[edge_src[e]];
+                acc = e == first ? term : acc + term;
+            }
+            v[N_INPUTS + N_STATES + n] =
+                activation(act_kind[n], act_factor[n], act_leak[n], acc + bias[n]);
+        }
+        for (int s = 0; s < N_STATES; s++)
+            carried[s] = next_node[s] < 0 ? (real)0.0 : v[next_node[s]];
+        __global const real *y = want + (b * row_count + r) * N_OUTPUTS;
+        int bad = 0;
+        for (int o = 0; o < N_OUTPUTS; o++) {
+            real value = v[output_node[o]];
+            bad |= !isfinite(value) || ((value > (real)0.0) != (y[o] > (real)0.0));
+            smallest = fmin(smallest, fabs(value));
+        }
+        for (int s = 0; s < N_STATES; s++) bad |= !isfinite(carried[s]);
+        if (bad) { wrong = t; t++; break; }
+    }
+    first_wrong[b] = wrong;
+    min_abs[b] = smallest;
+    steps_run[b] = t;
+}

@@ -84,7 +84,7 @@ def train_command(
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
 ) -> None:
-    """Train sparse RNNs on SPEC; write the best verified one as unpruned IR.
+    """Train sparse RNNs on SPEC; write the best proved one (else the best bounded one) as unpruned IR.
 
     A solved network the verifier cannot prove is also tried with its weights rounded to multiples
     of 1/2^k; a rounding that is proved replaces it (the restart table says on which grid).
@@ -146,10 +146,17 @@ def train_command(
     if best is not None and best.graph is not None:
         save_ir(best.graph, output)
         snapped = f", weights snapped to multiples of {best.grid}" if best.grid else ""
-        print(f"wrote {output} (restart {best.index}, solved network of step {best.best_step}{snapped})")
+        if best.proved:
+            print(f"wrote {output} (restart {best.index}, network of step {best.best_step}{snapped}): "
+                  "proved for all sequence lengths")
+        else:
+            print(f"wrote {output} (restart {best.index}, network of step {best.best_step}): bounded, NOT "
+                  "proved -- it passed every check the verifier ran, but no restart gave a network that "
+                  f"is proved for all lengths; continue with --resume {checkpoint} --steps N, or try more "
+                  "--restarts", file=sys.stderr)
     else:
-        print(f"no restart solved the task (verified) in {trainer.step} steps; continue with "
-              f"--resume {checkpoint} --steps N, or try more --restarts", file=sys.stderr)
+        print(f"no restart solved the task (no network passed the verifier) in {trainer.step} steps; continue "
+              f"with --resume {checkpoint} --steps N, or try more --restarts", file=sys.stderr)
     if reason == "interrupted":
         raise typer.Exit(code=EXIT_INTERRUPTED)
     if best is None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bonsaic.cli.common import user_errors
+from bonsaic.verify import defaults as D
 
 
 def register(app: typer.Typer) -> None:
@@ -22,27 +23,40 @@ def verify_command(
     spec: Annotated[Path | None, typer.Option("--spec", exists=True, dir_okay=False,
                                               help="Check against this spec instead of the one "
                                               "embedded in the model.")] = None,
-    budget: Annotated[int, typer.Option(min=0, help="Most product states to explore exhaustively.")] = 200_000,
-    max_depth: Annotated[int, typer.Option(min=0, help="Most breadth-first levels to explore.")] = 1000,
+    budget: Annotated[int, typer.Option(min=0, help="Most product states to explore exhaustively.")] = D.BUDGET,
+    max_depth: Annotated[int, typer.Option(min=0, help="Most breadth-first levels to explore.")] = D.MAX_DEPTH,
+    battery_words: Annotated[int, typer.Option(min=0, help="Falsification battery: every input word of up to "
+                                               "this many steps, from every reachable spec state, is "
+                                               "repeated (0: no battery).")] = D.BATTERY_WORD_LENGTH,
+    battery_length: Annotated[int, typer.Option(min=0, help="Steps of each battery sequence.")] = D.BATTERY_LENGTH,
+    battery_sequences: Annotated[int, typer.Option(min=0, help="Most battery sequences (longer words are left "
+                                                   "out first).")] = D.BATTERY_SEQUENCES,
     random_sequences: Annotated[int, typer.Option(min=0, help="Random sequences checked when exploration "
-                                                  "does not close.")] = 1000,
-    random_length: Annotated[int, typer.Option(min=0, help="Length of each random sequence.")] = 100,
-    long_sequences: Annotated[int, typer.Option(min=0, help="Very long random sequences checked on top "
-                                                "(slow drift shows only after hundreds of steps).")] = 64,
-    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = 0,
+                                                  "does not close.")] = D.RANDOM_SEQUENCES,
+    random_length: Annotated[int, typer.Option(min=0, help="Length of each random sequence.")] = D.RANDOM_LENGTH,
+    long_sequences: Annotated[int, typer.Option(min=0, help="Very long random (and as many periodic) sequences "
+                                                "checked on top (slow drift shows only after hundreds of "
+                                                "steps).")] = D.LONG_SEQUENCES,
+    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = D.LONG_LENGTH,
+    seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = D.SEED,
 ) -> None:
-    """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not."""
+    """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not.
+
+    Verdicts: "proved" (for every sequence length), "bounded, not proved" (every check passed, but
+    nothing proves it for all lengths), or a counterexample (exit 1).
+    """
     from bonsaic.ir.text import load_ir
     from bonsaic.spec import Program, load_spec
     from bonsaic.verify import Verifier
+    from bonsaic.verify.battery import BatterySettings
     from bonsaic.verify.report import counterexample_table
 
     graph = load_ir(model)
     verifier = Verifier.for_graph(graph, Program(load_spec(spec)) if spec is not None else None)
+    battery = BatterySettings(battery_words, battery_length, battery_sequences if battery_words else 0)
     result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
                              random_length=random_length, max_depth=max_depth,
-                             long_sequences=long_sequences, long_length=long_length)
+                             long_sequences=long_sequences, long_length=long_length, battery=battery)
     if result.counterexample is not None:
         names = [out.name for out in graph.outputs]
         print(counterexample_table(result.counterexample, graph.inputs, names,

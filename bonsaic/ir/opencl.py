@@ -184,6 +184,32 @@ class OpenCLSimulator:
         return SimResult(values, np.where(values > 0, 1.0, -1.0), traces)
 
 
+    def battery(self, rows: np.ndarray, want: np.ndarray, head: np.ndarray, loop: np.ndarray,
+                length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run periodic sequences (see ``battery`` in ``kernels/simulate.cl`` and
+        :mod:`bonsaic.verify.battery`): per sequence the first wrong step (-1: none), the smallest
+        |output| and the number of steps simulated."""
+        import pyopencl as cl
+
+        real = self.device.dtype
+        batch, row_count = rows.shape[0], rows.shape[1]
+        first_wrong = np.full(batch, -1, dtype=np.int32)
+        smallest = np.full(batch, np.inf, dtype=real)
+        steps = np.zeros(batch, dtype=np.int32)
+        if batch == 0:
+            return first_wrong, smallest.astype(np.float64), steps
+        defines = (*(f"-D{k}={v}" for k, v in self.shape.items()), "-DTRACE=0")
+        flags = cl.mem_flags.WRITE_ONLY
+        outs = [cl.Buffer(self.device.context, flags, a.nbytes) for a in (first_wrong, smallest, steps)]
+        _kernel("battery", defines)(
+            self.device.queue, (batch,), None, np.int32(length), np.int32(row_count),
+            _buffer(np.ascontiguousarray(rows, dtype=real)), _buffer(np.ascontiguousarray(want, dtype=real)),
+            _buffer(head.astype(np.int32)), _buffer(loop.astype(np.int32)), *outs, *self._buffers)
+        for host, device_buffer in zip((first_wrong, smallest, steps), outs, strict=True):
+            cl.enqueue_copy(self.device.queue, host, device_buffer)
+        return first_wrong.astype(np.int64), smallest.astype(np.float64), steps.astype(np.int64)
+
+
 def simulate_opencl(graph: Graph, inputs: np.ndarray, trace: bool = False) -> SimResult:
     """:func:`bonsaic.ir.simulate.simulate` on the OpenCL device (RuntimeError without one)."""
     return OpenCLSimulator(graph).run(inputs, trace)

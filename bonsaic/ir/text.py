@@ -221,6 +221,7 @@ class _Builder(Transformer):
     def act_def(self, name: Token, kind: Token, args: dict[Token, float] | None) -> None:
         if name in self.graph.acts:
             raise self._error(f"duplicate activation '{name}'", name)
+        self._mark(("act", str(name)), name)
         if kind not in KINDS:
             raise self._error(f"unknown activation function '{kind}'", kind,
                               hint=f"expected one of {', '.join(KINDS)}")

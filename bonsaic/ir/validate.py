@@ -5,8 +5,10 @@ token that wrote it (``model.ir:7:24: error: unknown node 'c0.r9'``); passes and
 :func:`validate` on graphs they built, and then errors carry no position.
 
 Checks: unique node names (inputs, states and neurons share one namespace; outputs have their
-own), every reference names a defined node or activation, and no cycle among neurons: a value may
-only feed back through a state. :func:`validate` returns the graph with its neurons in a stable
+own), every reference names a defined node or activation, every number (weight, bias, initial
+state, activation parameter) is finite, and no cycle among neurons: a value may only feed back
+through a state. A NaN or an infinity is never a network anyone meant, and the verifier must never
+be asked to reason about one (an interval bound of NaN passes every comparison). :func:`validate` returns the graph with its neurons in a stable
 topological order (file order wherever the dependencies allow), which is what the simulator and
 every pass rely on.
 """
@@ -14,6 +16,7 @@ every pass rely on.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field, replace
 
 from bonsaic.diagnostics import BonsaicError
@@ -33,7 +36,7 @@ class SourceMap:
 
     Keys, all by position in the graph's lists: ``("input", i)``, ``("state", i)``,
     ``("state_next", i)``, ``("neuron", i)``, ``("neuron_act", i)``, ``("neuron_src", i, j)``,
-    ``("output", i)``, ``("output_src", i)``. Values are 1-based ``(line, column)``.
+    ``("output", i)``, ``("output_src", i)``, ``("act", name)``. Values are 1-based ``(line, column)``.
     """
 
     text: str = ""
@@ -52,6 +55,7 @@ def validate(graph: Graph, where: SourceMap | None = None) -> Graph:
     where = where or SourceMap()
     _check_unique_names(graph, where)
     _check_references(graph, where)
+    _check_finite(graph, where)
     return replace(graph, neurons=_topological(graph.neurons, where))
 
 
@@ -91,6 +95,27 @@ def _check_references(graph: Graph, where: SourceMap) -> None:
             known(src, ("neuron_src", i, j), f"input of neuron '{neuron.name}'")
     for i, out in enumerate(graph.outputs):
         known(out.source, ("output_src", i), f"source of output '{out.name}'")
+
+
+def _check_finite(graph: Graph, where: SourceMap) -> None:
+    hint = "weights, biases, initial states and activation parameters must be finite numbers"
+    for name, act in graph.acts.items():
+        if not (math.isfinite(act.factor) and math.isfinite(act.leakyness)):
+            raise where.error(f"activation '{name}' has a non-finite parameter ({act.text()})", ("act", name),
+                              hint=hint)
+    for i, state in enumerate(graph.states):
+        if not math.isfinite(state.init):
+            raise where.error(f"state '{state.name}' has a non-finite initial value {state.init!r}",
+                              ("state", i), hint=hint)
+    for i, neuron in enumerate(graph.neurons):
+        if not math.isfinite(neuron.bias):
+            raise where.error(f"neuron '{neuron.name}' has a non-finite bias {neuron.bias!r}", ("neuron", i),
+                              hint=hint + " (a literal such as 1e999 overflows to infinity)")
+        for j, (src, w) in enumerate(neuron.inputs):
+            if not math.isfinite(w):
+                raise where.error(f"neuron '{neuron.name}' has a non-finite weight {w!r} on '{src}'",
+                                  ("neuron_src", i, j),
+                                  hint=hint + " (a literal such as 1e999 overflows to infinity)")
 
 
 def _suggest(name: str, nodes: set[str]) -> str | None:

@@ -112,6 +112,15 @@ class PassContext:
             return False
         return self._spec_verifier(graph).screen(graph, self.seed)
 
+    def check(self, graph: Graph) -> VerifyResult:
+        """``bonsaic verify``'s verdict with this context's budget and seed and the verifier's
+        defaults (one counted call): how ``opt`` judges its input, so that ``verify`` and ``opt``
+        cannot disagree about a file. Test doubles (``verifier``) are used as they are."""
+        self.verifier_calls += 1
+        if self.verifier is not None:
+            return self.verifier(graph)
+        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+
     def audit(self, graph: Graph, salt: int) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
         random samples are drawn from another seed and are four times larger than the ones the
@@ -125,12 +134,16 @@ class PassContext:
                                   DEFAULT_LONG_LENGTH, cache=True)
 
     def final_audit(self, graph: Graph) -> VerifyResult:
-        """The pipeline's last word on its result where the exploration does not close:
-        ``FINAL_CHECKS`` audits from further seeds whose long sequences are five times longer
+        """The pipeline's last word on its result where the exploration does not close: the check
+        ``bonsaic verify`` makes with the same budget and seed, then ``FINAL_CHECKS`` audits from further seeds whose long sequences are five times longer
         (100,000 steps); the first failure is the verdict. Passes accept what sequences of 20,000
         steps cannot tell apart, and a result that only just passed its searches' samples fails
         most fresh ones: a mini_cpu result failed 9 of 10 such checks (and passed the one the
         pipeline then drew). The samples are not cached (about 1.6 GB per seed)."""
+        if self.verifier is None:
+            first = self._spec_verifier(graph).verify(graph, self.budget, self.seed)  # `bonsaic verify`'s
+            if not first.ok or first.mode == "proved":
+                return first
         seeds = [self.seed + FINAL_SEED + 3 * check for check in range(FINAL_CHECKS)]
         return self._large_checks(graph, seeds, FINAL_LONG_LENGTH, cache=False)
 

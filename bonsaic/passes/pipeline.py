@@ -210,7 +210,12 @@ class Instrumentation:
         from bonsaic.ir.text import print_ir
 
         unchanged = self._last_result is not None and event.graph == self.last_good
-        result = self._last_result if unchanged else self.ctx.audit(event.graph, event.index)
+        if unchanged:
+            result = self._last_result
+        elif event.pass_ is None:  # the input: exactly `bonsaic verify`'s verdict on the same file
+            result = self.ctx.check(event.graph)
+        else:
+            result = self.ctx.audit(event.graph, event.index)
         assert result is not None
         text = print_ir(event.graph)
         if self.dump_dir is not None:
@@ -246,6 +251,19 @@ class Instrumentation:
                 self.stats[-1].notes.append("re-running it with that sequence as a witness")
                 return Retry(graph)
             return graph
+        lost_proof = (self._last_result is not None and self._last_result.mode == "proved"
+                      and result.mode != "proved" and self.last_good is not None)
+        if lost_proof:
+            assert self.last_good is not None
+            if _weight(size_counts(event.graph)) >= _weight(size_counts(self.last_good)):
+                self.stats[-1].verify_mode = "rolled back"
+                self.stats[-1].after = size_counts(self.last_good)
+                self.stats[-1].notes.append(
+                    "rolled back: its result is bounded, not proved, and it removes nothing; a proof is "
+                    "not traded for nothing")
+                return self.last_good
+            self.stats[-1].notes.append("proof lost here: its input was proved, its (smaller) result is "
+                                        "bounded, not proved")
         self.last_good, self._last_result = event.graph, result
         self._good.append((event.index, event.graph))
         return None
@@ -284,6 +302,12 @@ class Instrumentation:
         return None
 
 
+def _weight(counts: dict[str, int]) -> int:
+    """A graph's size for deciding whether a pass shrank it: neurons, states, edges and nonzero
+    biases together."""
+    return sum(counts.values())
+
+
 @dataclass
 class OptResult:
     """The outcome of :func:`optimize`: the last graph that verified (None if not even the input
@@ -304,6 +328,8 @@ def optimize(graph: Graph, passes: list[Pass], ctx: PassContext | None = None, *
         final = instrument.final_check(run_passes(graph, passes, ctx, instrument), len(passes) + 1)
         failure = None
     except VerificationFailed as err:
-        final, failure = instrument.last_good, err
+        # the input itself is wrong (its first audit, or the final check that found it wrong after
+        # all): no graph of this run may be offered as a result
+        final, failure = (None if err.event.index == 0 else instrument.last_good), err
     return OptResult(final, instrument.stats, failure, ctx.verifier_calls)
 

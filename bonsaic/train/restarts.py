@@ -1,4 +1,4 @@
-"""Choosing among restarts: the solved network that prunes smallest wins.
+"""Choosing among restarts: the *proved* network that prunes smallest wins.
 
 All K restarts train together as one batched model (:mod:`bonsaic.train.model`), so "restarts" here
 only means judging the K best-solved snapshots the loop kept. Each is lowered to the IR and put
@@ -10,6 +10,11 @@ restart's earlier best snapshots (``Trainer.fallbacks``, newest first) are tried
 A snapshot the verifier cannot *prove* (it fails, or passes only on samples) is also tried with its
 weights snapped to a dyadic grid (:mod:`bonsaic.train.snap`); a snapped network that is proved
 replaces it, and the table says on which grid.
+
+"Solved" means proved. A restart whose snapshots are at best *bounded* (they pass every check the
+verifier ran, but nothing proves them for all lengths) has up to :data:`PROOF_FALLBACKS` earlier
+snapshots tried for a proof; if none is proved it is kept as "bounded, not proved", and a bounded
+restart is chosen only when no restart is proved. The table and ``train``'s last line say which.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from bonsaic.passes.pipeline import optimize, parse_pipeline
 from bonsaic.train.loop import Trainer
 from bonsaic.train.lower import lower_restart
 from bonsaic.train.snap import snap
-from bonsaic.verify import Verifier
+from bonsaic.verify import Verifier, defaults
 
 QUICK_PIPELINE = "clip,dce"
-QUICK_BUDGET = 20_000
+QUICK_BUDGET = defaults.BUDGET  # the verifier's own: `bonsaic verify` on the written file agrees
+PROOF_FALLBACKS = 3  # earlier snapshots tried for a proof when a restart's best is only bounded
 
 
 @dataclass
@@ -42,10 +48,15 @@ class RestartResult:
     graph: Graph | None  # the lowered best solved network (unpruned), if any
     failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
     grid: str | None = None  # "1/4" when ``graph`` is the snapshot snapped to multiples of 1/4
+    verdict: str = "failed"  # "proved", "bounded" (passes every check, not proved) or "failed"
 
     @property
     def eligible(self) -> bool:
         return self.graph is not None and self.verified and self.edges_after_clip is not None
+
+    @property
+    def proved(self) -> bool:
+        return self.eligible and self.verdict == "proved"
 
 
 def quick_prune(graph: Graph) -> tuple[int | None, str | None]:
@@ -68,19 +79,30 @@ def _quick_prune(graph: Graph) -> tuple[int | None, str | None, str]:
     return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})", "failed"
 
 
-def _judge_snapshot(graph: Graph, verifier: Verifier) -> tuple[Graph, int | None, str | None, str | None]:
-    """(graph to keep, its edges after ``clip,dce`` or None, why the lowered graph failed, snap grid):
-    the lowered graph when it is proved, else its snapped version when that is proved, else the
+@dataclass
+class _Judged:
+    """One snapshot's verdict: the graph to keep, its edges after ``clip,dce`` (None when it fails),
+    why the lowered graph failed, the snap grid, and "proved" / "bounded" / "failed"."""
+
+    graph: Graph
+    edges: int | None
+    failure: str | None
+    grid: str | None
+    verdict: str
+
+
+def _judge_snapshot(graph: Graph, verifier: Verifier) -> _Judged:
+    """The lowered graph when it is proved, else its snapped version when that is proved, else the
     lowered graph with whatever verdict it got."""
     edges, failure, mode = _quick_prune(graph)
     if mode == "proved":
-        return graph, edges, None, None
+        return _Judged(graph, edges, None, None, "proved")
     snapped = snap(graph, verifier)
     if snapped is not None:
         snapped_edges, _failure, _mode = _quick_prune(snapped.graph)
         if snapped_edges is not None:
-            return snapped.graph, snapped_edges, failure, snapped.grid
-    return graph, edges, failure, None
+            return _Judged(snapped.graph, snapped_edges, failure, snapped.grid, "proved")
+    return _Judged(graph, edges, failure, None, "bounded" if edges is not None else "failed")
 
 
 def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
@@ -95,23 +117,37 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
             results.append(RestartResult(k, acc, None, None, False, None, None))
             continue
         first_failure = None
+        bounded = None  # the first snapshot that passes without a proof: kept if none is proved
+        tried_for_proof = 0
         for candidate in [best, *reversed(trainer.fallbacks.get(k, []))]:
             graph = lower_restart(spec, trainer.shape, candidate.params)
             verifier = verifier or Verifier.for_graph(graph)
-            graph, edges, failure, grid = _judge_snapshot(graph, verifier)
-            first_failure = first_failure or failure
-            if edges is not None:
+            judged = _judge_snapshot(graph, verifier)
+            first_failure = first_failure or judged.failure
+            if judged.verdict == "proved":
+                bounded = None
                 break
-        if edges is None:  # report the best snapshot's numbers, not the oldest fallback's
-            candidate, graph = best, None
-        results.append(RestartResult(k, acc, candidate.step, candidate.reg, edges is not None, edges, graph,
-                                     None if edges is not None else first_failure, grid))
+            if judged.verdict == "bounded":
+                bounded = bounded or (candidate, judged)
+            if bounded is not None:
+                tried_for_proof += 1
+                if tried_for_proof > PROOF_FALLBACKS:
+                    break
+        if bounded is not None:
+            candidate, judged = bounded
+        if judged.verdict == "failed":  # report the best snapshot's numbers, not the oldest fallback's
+            candidate = best
+        ok = judged.verdict != "failed"
+        results.append(RestartResult(k, acc, candidate.step, candidate.reg, ok, judged.edges if ok else None,
+                                     judged.graph if ok else None, None if ok else first_failure,
+                                     judged.grid if ok else None, judged.verdict))
     return results
 
 
 def choose(results: list[RestartResult]) -> RestartResult | None:
-    """The eligible restart with the fewest edges after ``clip,dce`` (then the lowest reg loss)."""
-    eligible = [r for r in results if r.eligible]
+    """The proved restart with the fewest edges after ``clip,dce`` (then the lowest reg loss); only
+    when no restart is proved, the bounded one chosen the same way."""
+    eligible = [r for r in results if r.proved] or [r for r in results if r.eligible]
     if not eligible:
         return None
     return min(eligible, key=lambda r: (r.edges_after_clip, r.reg))
@@ -120,12 +156,12 @@ def choose(results: list[RestartResult]) -> RestartResult | None:
 def restart_table(results: list[RestartResult]) -> str:
     """A plain-text table of all restarts, the kept one marked with ``*``."""
     kept = choose(results)
-    lines = [f"  {'restart':>7} {'accuracy':>9} {'best step':>9} {'reg loss':>9} {'verified':>8} {'edges':>6}"]
+    lines = [f"  {'restart':>7} {'accuracy':>9} {'best step':>9} {'reg loss':>9} {'verdict':>8} {'edges':>6}"]
     for r in results:
         mark = "*" if kept is not None and r.index == kept.index else " "
         lines.append(
             f"{mark} {r.index:>7} {r.accuracy:>9.2%} {_show(r.best_step):>9} "
-            f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {'yes' if r.verified else 'no':>8} "
+            f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {r.verdict:>8} "
             f"{_show(r.edges_after_clip):>6}" + (f"  best snapshot {r.failure}" if r.failure else "")
             + (f"  weights snapped to multiples of {r.grid}" if r.grid else "")
         )

@@ -4,7 +4,8 @@ The graph is deterministic and its only memory is its state vector, so everythin
 from a given (spec state, graph state) pair is fixed. Exploring every pair reachable from the
 initial one under every allowed input, and checking the outputs on each transition, therefore
 decides equivalence for *all* sequence lengths -- provided the set closes (graph states repeat
-exactly, which they do once the activations saturate onto the same floats).
+exactly, which they do once the activations saturate onto the same floats). A step on which any
+node's value is not finite (NaN or an infinity) counts as a mismatch: no proof may rest on one.
 
 A whole BFS frontier is expanded at once: its product states are grouped by spec state, paired
 with that state's allowed inputs, and pushed through one vectorised :meth:`Stepper.step` call per
@@ -229,7 +230,10 @@ class _Explorer:
             states = self.graph_rows.array()[products[level.product, 1]]
             next_states, values, outputs = self.stepper.step(states, level.inputs)
             next_states = np.asarray(next_states, dtype=np.float64) + 0.0
-            bad = np.flatnonzero(np.any((outputs > 0) != (level.expected > 0), axis=1))
+            # a NaN or infinite value anywhere is a failure, whatever sign it decodes to: NaN > 0 is
+            # False, so a NaN output would otherwise pass as "false" (and NaN states repeat bit for bit)
+            wrong = np.any((outputs > 0) != (level.expected > 0), axis=1) | ~np.all(np.isfinite(values), axis=1)
+            bad = np.flatnonzero(wrong)
             before = self.products.size
             next_products = self._product_ids(level.next_spec, self._graph_ids(next_states), depth + 1)
             self.steps.append((level.product, level.inputs, values, outputs, level.expected, next_products))

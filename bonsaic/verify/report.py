@@ -26,12 +26,16 @@ def counterexample_table(cex: Counterexample, input_names: list[str], output_nam
         if cex.spec_states is not None:
             row.append(describe_state(cex.spec_states[t]))
         rows.append(row)
-        marks.append("  <- mismatch" if (cex.expected[t] != cex.actual[t]).any() else "")
+        last = t == len(cex) - 1
+        marks.append("  <- mismatch" if (cex.expected[t] != cex.actual[t]).any() or (last and cex.reason) else "")
     widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.rjust(w) if c < numeric else cell.ljust(w)
                          for c, (cell, w) in enumerate(zip(cells, widths, strict=True)))
 
-    kind = "shortest counterexample" if cex.shortest else "counterexample (from random sampling)"
-    return "\n".join([f"{kind}, {len(cex)} steps:", *((line(r) + m).rstrip() for r, m in zip(rows, marks, strict=True))])
+    kind = "shortest counterexample" if cex.shortest else f"counterexample ({cex.source})"
+    lines = [f"{kind}, {len(cex)} steps:", *((line(r) + m).rstrip() for r, m in zip(rows, marks, strict=True))]
+    if cex.reason:
+        lines.append(f"step {len(cex) - 1}: {cex.reason}")
+    return "\n".join(lines)

@@ -21,15 +21,17 @@ import numpy as np
 
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.ir.graph import Graph
+from bonsaic.verify import defaults
+from bonsaic.verify.battery import Battery, BatterySettings, plan_battery, run_battery
 from bonsaic.verify.explore import Exploration, explore_with_table
 from bonsaic.verify.spec_table import ProgramLike, SpecTable
 
-DEFAULT_BUDGET = 200_000
-DEFAULT_MAX_DEPTH = 1000  # a thin chain that never closes (a counter) stops here, not at the budget
-DEFAULT_RANDOM_SEQUENCES = 1000
-DEFAULT_RANDOM_LENGTH = 100
-DEFAULT_LONG_SEQUENCES = 64
-DEFAULT_LONG_LENGTH = 20_000
+DEFAULT_BUDGET = defaults.BUDGET
+DEFAULT_MAX_DEPTH = defaults.MAX_DEPTH
+DEFAULT_RANDOM_SEQUENCES = defaults.RANDOM_SEQUENCES
+DEFAULT_RANDOM_LENGTH = defaults.RANDOM_LENGTH
+DEFAULT_LONG_SEQUENCES = defaults.LONG_SEQUENCES
+DEFAULT_LONG_LENGTH = defaults.LONG_LENGTH
 # Batches that would take numpy longer than this run on the OpenCL kernel, which costs 0.1-1.3 s
 # to compile once per graph shape (benchmarks/bench_simulate.py; pruning and rounding keep the
 # shape, so a pass's candidates share one kernel). numpy costs about 1e-4 s per step whatever the
@@ -42,6 +44,7 @@ NUMPY_SECONDS_PER_WORK = 2e-8
 # random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
 SCREEN_BUDGET = 2_000
 SCREEN_SEQUENCES = 256
+SCREEN_BATTERY = BatterySettings(word_length=2, length=1_024, max_sequences=64)
 MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 
 
@@ -63,6 +66,8 @@ class Counterexample:
     values: np.ndarray
     spec_states: list | None = None
     shortest: bool = True
+    reason: str | None = None  # set when the last step fails for another reason than a wrong sign
+    source: str = "from random sampling"  # how a non-shortest one was found, for its table's title
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -85,6 +90,7 @@ class VerifyResult:
     long_sequences: int = 0
     long_length: int = 0
     boxes: int = 0
+    battery: str = ""  # what the falsification battery checked, e.g. "30 words of up to 4 inputs ..."
 
     def summary(self) -> str:
         """One line for people: verdict, what was checked, and the margin."""
@@ -95,13 +101,16 @@ class VerifyResult:
             checked = "for all sequence lengths"
             if self.boxes:
                 checked += f" (interval invariant of {self.boxes} boxes)"
-        else:
-            checked = (f"to depth {self.depth}, {self.random_sequences} random sequences of length "
-                       f"{self.random_length}")
-            if self.long_sequences and self.long_length:
-                checked += (f" and {self.long_sequences} random plus {self.long_sequences} periodic of length "
-                            f"{self.long_length}")
-        return f"{self.mode} {checked}: {self.product_states} product states, margin {self.margin:.4g}"
+            return f"proved {checked}: {self.product_states} product states, margin {self.margin:.4g}"
+        checked = f"exhaustive to depth {self.depth}"
+        if self.battery:
+            checked += f", {self.battery}"
+        checked += f", {self.random_sequences} random sequences of length {self.random_length}"
+        if self.long_sequences and self.long_length:
+            checked += (f" and {self.long_sequences} random plus {self.long_sequences} periodic of length "
+                        f"{self.long_length}")
+        return (f"bounded, not proved: {checked} all pass ({self.product_states} product states, "
+                f"margin {self.margin:.4g})")
 
 
 def _spec_program(graph: Graph) -> ProgramLike:
@@ -141,6 +150,32 @@ class Verifier:
         # sampled sequences by (kind, seed, count, length): a pass verifies hundreds of candidates
         # on the same samples, and generating the long ones costs ~0.2 s each time
         self._samples: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._batteries: dict[BatterySettings, Battery] = {}
+
+    def battery(self, settings: BatterySettings = BatterySettings()) -> Battery:
+        """The falsification battery for this spec (planned once per settings)."""
+        if settings not in self._batteries:
+            self._batteries[settings] = plan_battery(self.table, settings)
+        return self._batteries[settings]
+
+    def battery_check(self, graph: Graph,
+                      settings: BatterySettings = BatterySettings()) -> tuple[float, Counterexample | None]:
+        """Run the falsification battery (:mod:`bonsaic.verify.battery`): the margin, and the
+        counterexample whose failure comes earliest among the words checked, if any."""
+        battery = self.battery(settings)
+        outcome = run_battery(graph, battery)
+        for numpy_steps in (None, battery.length):
+            if numpy_steps is not None:  # the kernel's tanh differs from numpy's in the last bits:
+                outcome = run_battery(graph, battery, numpy_steps)  # numpy is the reference
+            worst = outcome.earliest()
+            if worst is None:
+                return outcome.margin, None
+            inputs, targets = battery.sequence(worst, int(outcome.first_wrong[worst]) + 1)
+            margin, cex = self._sample_check(graph, inputs[None], targets[None])
+            if cex is not None and len(cex) == len(inputs):
+                cex.source = battery.describe(worst)
+                return min(outcome.margin, margin), cex
+        raise AssertionError("numpy's battery run and its re-simulation disagree")
 
     def _sampled(self, kind: str, seed: int, count: int, length: int,
                  cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -179,10 +214,11 @@ class Verifier:
                random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
                random_length: int = DEFAULT_RANDOM_LENGTH,
                max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
-               long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True) -> VerifyResult:
-        """Exhaustive check, then (if it did not close) an interval invariant, then random samples;
-        see the module docstring. ``intervals=False`` skips the invariant search; ``cache=False``
-        does not keep the samples for later calls."""
+               long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True,
+               battery: BatterySettings = BatterySettings()) -> VerifyResult:
+        """Exhaustive check, then (if it did not close) an interval invariant, then the
+        falsification battery, then random samples; see the module docstring. ``intervals=False``
+        skips the invariant search; ``cache=False`` does not keep the samples for later calls."""
         ex = self.explore(graph, budget, max_depth)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
@@ -196,7 +232,13 @@ class Verifier:
             if invariant is not None:
                 return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
                                     ex.depth, 0, 0, boxes=len(invariant))
-        margin, cex = self._random_check(graph, seed, random_sequences, random_length, cache)
+        margin, cex = self.battery_check(graph, battery)
+        planned = self.battery(battery)
+        checked = (f"{len(planned)} input words of up to {planned.word_length} inputs from {planned.starts} spec "
+                   f"states repeated to {planned.length} steps") if len(planned) else ""
+        if cex is None:
+            random_margin, cex = self._random_check(graph, seed, random_sequences, random_length, cache)
+            margin = min(margin, random_margin)
         if cex is None:
             long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length, cache)
             margin = min(margin, long_margin)
@@ -205,7 +247,7 @@ class Verifier:
             margin = min(margin, lasso_margin)
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
                             min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
-                            long_sequences, long_length)
+                            long_sequences, long_length, battery=checked)
 
     def screen(self, graph: Graph, seed: int = 0) -> bool:
         """A cheap necessary condition for :meth:`verify`: False means ``graph`` is wrong (a
@@ -217,6 +259,8 @@ class Verifier:
             return False
         if ex.closed:
             return True
+        if self.battery_check(graph, SCREEN_BATTERY)[1] is not None:
+            return False
         return self._random_check(graph, seed, SCREEN_SEQUENCES, DEFAULT_RANDOM_LENGTH)[1] is None
 
     def _random_check(self, graph: Graph, seed: int, count: int,
@@ -246,8 +290,10 @@ class Verifier:
         """Simulate ``inputs`` [B, T, I]; the margin, and the earliest failing prefix if any."""
         length = inputs.shape[1]
         values = _output_values(graph, np.asarray(inputs, dtype=np.float64))
-        wrong = np.any((values > 0) != (np.asarray(targets) > 0), axis=2)
+        wrong = np.any((values > 0) != (np.asarray(targets) > 0), axis=2) | ~np.all(np.isfinite(values), axis=2)
         margin = float(np.min(np.abs(values))) if values.size else float("inf")
+        if margin != margin:  # NaN: a non-finite output, reported as the failure below
+            margin = 0.0
         if not wrong.any():
             return margin, None
         first_wrong = np.where(wrong.any(axis=1), wrong.argmax(axis=1), length)
@@ -262,6 +308,7 @@ class Verifier:
             values=vals,
             spec_states=self._spec_trace(steps),
             shortest=False,
+            reason=None if np.all(np.isfinite(vals[-1])) else "an output value is not finite (NaN or infinity)",
         )
         return margin, cex
 
@@ -299,20 +346,31 @@ def _exhaustive_counterexample(ex: Exploration) -> Counterexample:
         actual=np.where(values > 0, 1.0, -1.0),
         values=values,
         spec_states=[ex.spec_states[s] for s in ex.step_spec[path]],
+        reason=_non_finite_reason(ex, ex.mismatch_step),
     )
+
+
+def _non_finite_reason(ex: Exploration, step: int) -> str | None:
+    """Which nodes are not finite on ``step`` (None when all are)."""
+    values = ex.step_values[step]
+    bad = [f"{name} = {values[k]!r}" for k, name in enumerate(ex.node_names) if not np.isfinite(values[k])]
+    if not bad:
+        return None
+    return "a value is not finite (" + ", ".join(bad[:4]) + (", ..." if len(bad) > 4 else "") + ")"
 
 
 def verify(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,
            seed: int = 0, random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
            random_length: int = DEFAULT_RANDOM_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH,
            long_sequences: int = DEFAULT_LONG_SEQUENCES, long_length: int = DEFAULT_LONG_LENGTH,
-           intervals: bool = True) -> VerifyResult:
+           intervals: bool = True, battery: BatterySettings = BatterySettings()) -> VerifyResult:
     """Check ``graph`` against ``program`` (default: the spec embedded in the graph).
 
     For repeated calls against the same spec, keep a :class:`Verifier` instead.
     """
     return Verifier.for_graph(graph, program).verify(graph, budget, seed, random_sequences, random_length,
-                                                     max_depth, long_sequences, long_length, intervals)
+                                                     max_depth, long_sequences, long_length, intervals,
+                                                     battery=battery)
 
 
 def explore(graph: Graph, program: ProgramLike | None = None, budget: int = DEFAULT_BUDGET,

@@ -2,7 +2,8 @@
 
 ``from tests.ir.strategies import graphs``; ``graphs()`` gives small, simulable networks (finite
 moderate weights, plain names); ``graphs(wild=True)`` stresses the text format instead: names that
-look like keywords or numbers' words, extreme floats (subnormals, -0.0, infinities), any spec text.
+look like keywords or numbers' words, extreme finite floats (subnormals, -0.0, the largest doubles; infinities are invalid IR), any
+spec text.
 Neurons are generated in topological order; states may point at any node or at nothing.
 """
 
@@ -57,7 +58,7 @@ def graphs(
     ``with_spec`` embeds (sometimes) a random text and name as the spec: for format tests only,
     it is not a spec the graph implements.
     """
-    weight = (st.floats(allow_nan=False, width=64) if wild
+    weight = (st.floats(allow_nan=False, allow_infinity=False, width=64) if wild
               else st.floats(-4.0, 4.0, allow_nan=False).map(lambda w: round(w, 3)))
     n_in = draw(st.integers(1, max_inputs))
     n_state = draw(st.integers(0, max_states))

@@ -64,3 +64,27 @@ def test_cycle_through_a_state_is_fine() -> None:
 def test_errors_in_code_built_graphs(graph: Graph, message: str) -> None:
     with pytest.raises(IRError, match=message):
         validate(graph)
+
+
+@pytest.mark.parametrize(("text", "where", "what"), [
+    ("neuron n = L(1e999*x)", "5:20", "non-finite weight inf on 'x'"),
+    ("neuron n = L(1.0*x - 1e999)", "5:8", "non-finite bias -inf"),
+])
+def test_non_finite_numbers_in_a_file_are_errors_at_their_position(text: str, where: str, what: str) -> None:
+    from bonsaic.ir.text import parse_ir
+
+    source = f"bonsai-ir 1\nact L = linear\ninput x\nstate s = 0.0\n{text}\noutput y = n\nend\n"
+    with pytest.raises(IRError) as err:
+        parse_ir(source, "m.ir")
+    assert f"m.ir:{where}: error:" in err.value.render() and what in err.value.render()
+
+
+@pytest.mark.parametrize("field", ["weight", "bias", "init", "leak"])
+def test_non_finite_numbers_in_a_built_graph_are_rejected(field: str) -> None:
+    nan = float("nan")
+    act = Activation.leaky_ameo(nan if field == "leak" else 0.1)
+    graph = Graph({"L": act}, ["x"], [State("s", nan if field == "init" else 0.0, "n")],
+                  [Neuron("n", "L", [("x", nan if field == "weight" else 1.0)], nan if field == "bias" else 0.0)],
+                  [Output("y", "n")])
+    with pytest.raises(IRError, match="non-finite"):
+        validate(graph)

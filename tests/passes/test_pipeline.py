@@ -302,3 +302,56 @@ def test_a_result_that_passes_the_final_check_is_kept_and_the_check_recorded():
     result = optimize(g, [Clip(), DeadCodeElimination()], _LongerCheck(oracle_for(g), keep=0))
     assert result.graph.edge_count() == 2 and result.stats[-1].spelling == "final check"
     assert result.stats[-1].verify_mode == "bounded" and result.stats[-1].notes == []
+
+
+def test_an_input_that_fails_the_final_check_leaves_no_result():
+    # every graph has fewer than 99 edges: the final check rejects the input itself too
+    g = graphs.noisy_delay()
+    result = optimize(g, [Clip(), DeadCodeElimination()], _LongerCheck(oracle_for(g), keep=99))
+    assert result.failure is not None and result.failure.event.index == 0
+    assert result.graph is None  # nothing of this run may be offered as a result
+
+
+class _ProvedOnlyAsGiven(PassContext):
+    """The input is proved; any graph that differs from it is only bounded."""
+
+    def __init__(self, oracle, original) -> None:
+        super().__init__(verifier=oracle.verify, explorer=oracle.explore)
+        self.original = original
+
+    def _mode(self, graph, result):
+        result.mode = "proved" if graph == self.original else ("bounded" if result.ok else result.mode)
+        return result
+
+    def check(self, graph):
+        return self._mode(graph, super().check(graph))
+
+    def audit(self, graph, salt):
+        return self._mode(graph, super().audit(graph, salt))
+
+
+class _Nudge(Pass):
+    """Moves one weight a little: changes the graph, removes nothing."""
+
+    name = "nudge"
+
+    def run(self, graph, ctx):
+        out = graph.copy()
+        src, w = out.neurons[0].inputs[0]
+        out.neurons[0].inputs[0] = (src, w * 1.01)
+        return out
+
+
+def test_a_pass_that_loses_the_proof_without_shrinking_is_rolled_back():
+    g = graphs.noisy_delay()
+    result = optimize(g, [_Nudge()], _ProvedOnlyAsGiven(oracle_for(g), g))
+    assert result.failure is None and result.graph == g
+    row = result.stats[1]
+    assert row.verify_mode == "rolled back" and "a proof is not traded for nothing" in row.notes[0]
+
+
+def test_a_pass_that_loses_the_proof_but_shrinks_is_kept_and_says_so():
+    g = graphs.noisy_delay()
+    result = optimize(g, [Clip()], _ProvedOnlyAsGiven(oracle_for(g), g))
+    assert result.failure is None and result.graph.edge_count() < g.edge_count()
+    assert result.stats[1].verify_mode == "bounded" and "proof lost here" in result.stats[1].notes[-1]

@@ -25,7 +25,9 @@ def test_train_writes_verified_ir_checkpoint_and_log(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     graph = load_ir(tmp_path / "delay1.ir")
     assert graph.spec_source == spec.read_text()
-    assert verify(graph).ok
+    assert verify(graph).mode == "proved"
+    assert "proved for all sequence lengths" in result.output  # train says what the user holds
+    assert "proved" in result.output.split("verdict")[1].splitlines()[1]  # the kept restart's row
     assert (tmp_path / "delay1.safetensors").stat().st_size > 0
     records = [json.loads(line) for line in (tmp_path / "delay1.jsonl").read_text().splitlines()]
     assert records[-1]["step"] == 300 and len(records[-1]["accuracy"]) == 2

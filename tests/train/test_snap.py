@@ -66,15 +66,19 @@ def test_snap_gives_up_on_a_network_no_grid_makes_right() -> None:
 
 def test_restart_judging_keeps_the_snapped_network_and_says_so() -> None:
     drifting = parens_counter({"r": 3e-4})
-    graph, edges, failure, grid = _judge_snapshot(drifting, Verifier.for_graph(drifting))
+    judged = _judge_snapshot(drifting, Verifier.for_graph(drifting))
+    graph, edges, failure, grid = judged.graph, judged.edges, judged.failure, judged.grid
+    assert judged.verdict == "proved"
     assert grid == "1/4" and parameters(graph) == parameters(parens_counter())
     assert failure is not None and failure.startswith("wrong at step")  # the drifting one's verdict
     assert edges is not None and edges <= graph.edge_count()
-    row = restart_table([RestartResult(0, 1.0, 100, 0.05, True, edges, graph, None, grid)]).splitlines()[1]
+    row = restart_table([RestartResult(0, 1.0, 100, 0.05, True, edges, graph, None, grid, "proved")]).splitlines()[1]
     assert row.startswith("*") and row.endswith("weights snapped to multiples of 1/4")
 
 
 def test_a_proved_network_is_not_snapped() -> None:
     exact = parens_counter({"o0": 1e-3})  # off the grid, but still exact enough to close
-    graph, _edges, failure, grid = _judge_snapshot(exact, Verifier.for_graph(exact))
+    judged = _judge_snapshot(exact, Verifier.for_graph(exact))
+    graph, failure, grid = judged.graph, judged.failure, judged.grid
+    assert judged.verdict == "proved"
     assert grid is None and failure is None and graph is exact

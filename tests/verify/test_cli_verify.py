@@ -34,16 +34,22 @@ def test_small_budget_gives_a_bounded_verdict(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["verify", str(model), "--budget", "10", "--random-sequences", "5",
                                       "--random-length", "8"])
     assert result.exit_code == 0, result.output
-    assert "bounded to depth 5, 5 random sequences of length 8" in result.output
+    assert result.output.startswith("bounded, not proved: exhaustive to depth 5, ")
+    assert "44 input words of up to 4 inputs from 2 spec states" in result.output
+    assert "5 random sequences of length 8" in result.output
 
 
 def test_long_sample_options_catch_a_late_failure(tmp_path: Path) -> None:
     model = _model(tmp_path, counting_delay1(-300.0, 6.0), "delay1")  # wrong from step 298 on
-    args = ["verify", str(model), "--budget", "10", "--random-sequences", "5", "--random-length", "8"]
+    args = ["verify", str(model), "--budget", "10", "--random-sequences", "5", "--random-length", "8",
+            "--battery-words", "0"]
     short = CliRunner().invoke(app, [*args, "--long-sequences", "0"])
     assert short.exit_code == 0 and "bounded" in short.output, short.output
     long = CliRunner().invoke(app, [*args, "--long-sequences", "4", "--long-length", "400"])
     assert long.exit_code == 1 and "<- mismatch" in long.output
+    battery = CliRunner().invoke(app, [*args[:-2], "--long-sequences", "0"])  # the default battery
+    assert battery.exit_code == 1 and "counterexample (battery: input word [-1] repeated from the start), " \
+        "299 steps" in battery.output, battery.output
 
 
 def test_wrong_model_prints_the_counterexample_and_exits_1(tmp_path: Path) -> None:

@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.ir.graph import Neuron
 from bonsaic.verify import Verifier, verify
+from bonsaic.verify.battery import BatterySettings
 from tests.verify.handmade import GRAPHS, PROGRAMS, FakeProgram, counting_delay1, delay1, delay2, replace111
 from tests.verify.reference import as_sequence, first_failure, shortest_failing_length
+
+NO_BATTERY = BatterySettings(max_sequences=0)
 
 # Product states: (spec state, graph state) pairs. In each correct graph the graph state mirrors
 # the spec state one to one, so the count is the number of reachable spec states.
@@ -55,7 +58,8 @@ def test_unclosed_exploration_is_bounded_to_the_depth_reached() -> None:
     assert result.ok and result.mode == "bounded"
     assert result.depth == 25 and result.product_states == 51
     assert (result.random_sequences, result.random_length) == (20, 30)
-    assert "bounded to depth 25, 20 random sequences of length 30" in result.summary()
+    assert result.summary().startswith("bounded, not proved: exhaustive to depth 25, ")
+    assert "20 random sequences of length 30" in result.summary()
 
 
 def test_a_thin_unclosed_exploration_stops_at_the_depth_limit() -> None:
@@ -210,12 +214,12 @@ def test_samples_are_generated_once_per_verifier() -> None:
     verifier = Verifier(Counting(), 1, 1)
     graph = counting_delay1(-30.0, 6.0)
     first = verifier.verify(graph, budget=10, random_sequences=40, random_length=40, long_sequences=2,
-                            long_length=500)
+                            long_length=500, battery=NO_BATTERY)
     again = verifier.verify(graph, budget=10, random_sequences=40, random_length=40, long_sequences=2,
-                            long_length=500)
+                            long_length=500, battery=NO_BATTERY)
     assert len(calls) == 1 and first.ok == again.ok
     np.testing.assert_array_equal(first.counterexample.inputs, again.counterexample.inputs)
-    verifier.verify(graph, budget=10, seed=1, random_sequences=40, random_length=40)
+    verifier.verify(graph, budget=10, seed=1, random_sequences=40, random_length=40, battery=NO_BATTERY)
     assert len(calls) == 2  # another seed, another sample
 
 
@@ -234,13 +238,14 @@ def test_a_stateless_graph_has_one_graph_state() -> None:
 def test_slow_drift_is_caught_by_the_long_sample() -> None:
     # The counter reaches the gate at step 298: far beyond the 100-step sample, within the long one.
     graph = counting_delay1(-300.0, 6.0)
-    short_only = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=0)
+    short_only = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=0, battery=NO_BATTERY)
     assert short_only.ok and short_only.mode == "bounded"
-    result = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=8, long_length=400)
+    result = verify(graph, PROGRAMS["delay1"], budget=20, long_sequences=8, long_length=400, battery=NO_BATTERY)
     cex = result.counterexample
     assert not result.ok and cex is not None and not cex.shortest and len(cex) > 100
     assert first_failure(graph, PROGRAMS["delay1"], as_sequence(cex.inputs)) == len(cex) - 1
-    assert "of length 100:" in short_only.summary()  # no long sample mentioned when none ran
+    assert "of length 100 all pass" in short_only.summary()  # no long sample mentioned when none ran
+    assert "input words" not in short_only.summary()  # nor the battery
     passing = verify(counting_delay1(-1000.0, 0.0), PROGRAMS["delay1"], budget=20, long_sequences=3,
                      long_length=50)
-    assert passing.ok and "100 and 3 random plus 3 periodic of length 50:" in passing.summary()
+    assert passing.ok and "100 and 3 random plus 3 periodic of length 50 all pass" in passing.summary()

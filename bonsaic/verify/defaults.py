@@ -1,0 +1,18 @@
+"""The verifier's defaults, in one place: what "check a graph" means unless a flag says otherwise.
+
+``bonsaic verify``, ``opt``'s check of its input and of its result, and ``train``'s judging of its
+restarts all read these (the CLI's flag defaults too), so two commands given the same file and
+the same settings reach the same verdict. This module imports nothing heavy: the CLI reads it to
+build ``--help``.
+"""
+
+BUDGET = 200_000  # product states the exhaustive exploration may visit
+MAX_DEPTH = 1_000  # breadth-first levels (a thin chain that never closes, a counter, stops here)
+BATTERY_WORD_LENGTH = 4  # the falsification battery: every word of up to this many inputs ...
+BATTERY_LENGTH = 65_536  # ... repeated to this many steps ...
+BATTERY_SEQUENCES = 512  # ... at most this many sequences (wide alphabets get shorter words)
+RANDOM_SEQUENCES = 1_000  # i.i.d. random sequences ...
+RANDOM_LENGTH = 100  # ... of this length
+LONG_SEQUENCES = 64  # then this many random and as many periodic ("lasso") sequences ...
+LONG_LENGTH = 20_000  # ... of this length
+SEED = 0
