@@ -40,6 +40,7 @@ growing after a few rounds. An output whose interval touches the wrong side fail
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,7 @@ class BoxInvariant:
     lo: np.ndarray
     hi: np.ndarray
     margin: float
+    steps: int = 1  # the boxes hold the state every ``steps`` steps (k-step images, verify/affine.py)
 
     def __len__(self) -> int:
         return len(self.spec)
@@ -168,20 +170,23 @@ def _widen(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo - margin, hi + margin
 
 
-class _Search:
-    """One attempt: grow a list of boxes until it is inductive, or give up."""
+Images = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(next spec [N], next lo [N, S], next hi [N, S], out lo [N, M], out hi [N, M], expected [N, M]):
+for every (box, allowed input word) pair, where the word leads and every output it produces."""
 
-    def __init__(self, stepper: IntervalStepper, table: SpecTable, spec: np.ndarray, lo: np.ndarray,
-                 hi: np.ndarray) -> None:
-        self.stepper = stepper
+
+class IntervalImager:
+    """One step of every box under every input its spec state allows, in interval arithmetic."""
+
+    steps = 1
+
+    def __init__(self, graph: Graph, table: SpecTable) -> None:
+        self.stepper = IntervalStepper(graph)
         self.table = table
-        self.spec = spec
-        self.lo, self.hi = _widen(lo, hi)
 
-    def _images(self) -> tuple[np.ndarray, ...]:
-        """Every (box, allowed input) pair's image: (next spec, next lo, next hi, out lo, out hi, expected)."""
+    def __call__(self, spec: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Images:
         boxes, inputs, nexts, expected = [], [], [], []
-        for k, s in enumerate(self.spec.tolist()):
+        for k, s in enumerate(spec.tolist()):
             moves = self.table.moves(s)
             boxes.append(np.full(len(moves.next_states), k))
             inputs.append(moves.inputs)
@@ -189,13 +194,25 @@ class _Search:
             expected.append(moves.expected)
         box = np.concatenate(boxes)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught as a non-finite bound
-            next_lo, next_hi, out_lo, out_hi = self.stepper.step(self.lo[box], self.hi[box], np.concatenate(inputs))
+            next_lo, next_hi, out_lo, out_hi = self.stepper.step(lo[box], hi[box], np.concatenate(inputs))
         return np.concatenate(nexts), next_lo, next_hi, out_lo, out_hi, np.concatenate(expected)
+
+
+class _Search:
+    """One attempt: grow a list of boxes until it is inductive under ``imager``, or give up."""
+
+    def __init__(self, imager: Callable[[np.ndarray, np.ndarray, np.ndarray], Images], spec: np.ndarray,
+                 lo: np.ndarray, hi: np.ndarray) -> None:
+        self.imager = imager
+        self.spec = spec
+        self.lo, self.hi = _widen(lo, hi)
 
     def run(self) -> BoxInvariant | None:
         self.growths = 0
         for _round in range(MAX_ROUNDS):
-            nxt, next_lo, next_hi, out_lo, out_hi, expected = self._images()
+            nxt, next_lo, next_hi, out_lo, out_hi, expected = self.imager(self.spec, self.lo, self.hi)
+            if getattr(self.imager, "exhausted", False):
+                return None
             if not _all_finite(next_lo, next_hi, out_lo, out_hi, self.lo, self.hi):
                 return None  # an overflowing bound (inf, or inf - inf = NaN) proves nothing
             signed = np.where(expected > 0, out_lo, -out_hi)  # > 0 exactly when the output is right
@@ -253,16 +270,23 @@ def find_box_invariant(graph: Graph, table: SpecTable, ex: Exploration) -> BoxIn
     either way). Checks condition 1 of the module docstring itself."""
     if not supports(graph) or ex.product_states == 0:
         return None
-    stepper = IntervalStepper(graph)
+    return search_invariant(IntervalImager(graph, table), table, ex)
+
+
+def search_invariant(imager: Callable[[np.ndarray, np.ndarray, np.ndarray], Images], table: SpecTable,
+                     ex: Exploration, grids: tuple[float | None, ...] = GRIDS) -> BoxInvariant | None:
+    """Grow boxes seeded by ``ex`` (one per spec state, then split on each grid of ``grids``) until
+    they are inductive under ``imager`` and contain the initial state; None if no attempt closes."""
     initial = ex.graph_states[0]
-    for grid in GRIDS:
+    for grid in grids:
         spec, lo, hi = _seed_boxes(ex, grid)
         if len(spec) > MAX_BOXES:  # finer grids only split further: no point trying them
             break
-        found = _Search(stepper, table, spec, lo, hi).run()
+        found = _Search(imager, spec, lo, hi).run()
         if found is None:
             continue
         holds = (found.spec == table.initial) & np.all((found.lo <= initial) & (initial <= found.hi), axis=1)
         if holds.any():
+            found.steps = getattr(imager, "steps", 1)
             return found
     return None

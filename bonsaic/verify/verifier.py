@@ -90,6 +90,8 @@ class VerifyResult:
     long_sequences: int = 0
     long_length: int = 0
     boxes: int = 0
+    invariant: str = ""  # "interval" or "affine": the prover whose invariant of ``boxes`` boxes proved it
+    invariant_steps: int = 1  # the affine prover checks its boxes over blocks of this many steps
     battery: str = ""  # what the falsification battery checked, e.g. "30 words of up to 4 inputs ..."
 
     def summary(self) -> str:
@@ -99,7 +101,10 @@ class VerifyResult:
             return f"mismatch: counterexample of length {len(self.counterexample)}"
         if self.mode == "proved":
             checked = "for all sequence lengths"
-            if self.boxes:
+            if self.boxes and self.invariant == "affine":
+                checked += (f" (affine invariant of {self.boxes} boxes over blocks of {self.invariant_steps} "
+                            f"step{'s' if self.invariant_steps > 1 else ''})")
+            elif self.boxes:
                 checked += f" (interval invariant of {self.boxes} boxes)"
             return f"proved {checked}: {self.product_states} product states, margin {self.margin:.4g}"
         checked = f"exhaustive to depth {self.depth}"
@@ -226,12 +231,15 @@ class Verifier:
         if ex.closed:
             return VerifyResult(True, "proved", ex.product_states, ex.margin, ex.depth, 0, 0)
         if intervals:
+            from bonsaic.verify.affine import find_affine_invariant
             from bonsaic.verify.boxes import find_box_invariant
 
-            invariant = find_box_invariant(graph, self.table, ex)
-            if invariant is not None:
-                return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
-                                    ex.depth, 0, 0, boxes=len(invariant))
+            for method, search in (("interval", find_box_invariant), ("affine", find_affine_invariant)):
+                invariant = search(graph, self.table, ex)
+                if invariant is not None:
+                    return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
+                                        ex.depth, 0, 0, boxes=len(invariant), invariant=method,
+                                        invariant_steps=invariant.steps)
         margin, cex = self.battery_check(graph, battery)
         planned = self.battery(battery)
         checked = (f"{len(planned)} input words of up to {planned.word_length} inputs from {planned.starts} spec "

@@ -1,0 +1,138 @@
+"""The relational prover: box invariants over blocks of k steps, images in affine arithmetic.
+
+The soundness property: whenever it returns an invariant, long simulations from the initial state
+stay in its boxes at every multiple of k and every output is right; it never proves a network that
+simulation shows wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bonsaic.ir.activations import Activation
+from bonsaic.ir.graph import Graph, Neuron, State
+from bonsaic.ir.simulate import Stepper
+from bonsaic.verify import Verifier
+from bonsaic.verify.affine import AffineImager, find_affine_invariant
+from bonsaic.verify.boxes import find_box_invariant
+from tests.verify.drifting import ALL_ONES, all_ones_leaky
+from tests.verify.handmade import PROGRAMS, delay1, delay2, replace111
+
+
+def rotating_delay1(scale: float = 0.6, read: float = 0.1) -> Graph:
+    """delay1 plus two linear states that rotate by 45 degrees and shrink by ``scale * sqrt(2)`` per
+    step, driven by the input; the output reads one of them a little. One step of a box in interval
+    arithmetic is wider than the box (1.2 times), so the interval prover cannot close; two steps of
+    the true map shrink it (a 90-degree turn, times 0.72)."""
+    graph = delay1()
+    graph.acts["L"] = Activation.linear()
+    graph.states += [State("u", 0.0, "un"), State("v", 0.0, "vn")]
+    graph.neurons[:0] = [Neuron("un", "L", [("u", scale), ("v", -scale), ("x", 0.1)]),
+                         Neuron("vn", "L", [("u", scale), ("v", scale)])]
+    graph.neurons[-1] = Neuron("o", "H", [("s", 3.0), ("u", read)])
+    return graph
+
+
+def test_a_rotation_the_interval_prover_cannot_close_is_proved_over_two_steps() -> None:
+    graph = rotating_delay1()
+    verifier = Verifier.for_graph(graph, PROGRAMS["delay1"])
+    ex = verifier.explore(graph, 2_000)
+    assert not ex.closed and ex.mismatch_step is None
+    assert find_box_invariant(graph, verifier.table, ex) is None
+    found = find_affine_invariant(graph, verifier.table, ex)
+    assert found is not None and found.steps == 2 and found.margin > 0.5
+    result = verifier.verify(graph, budget=2_000)
+    assert result.mode == "proved" and "affine invariant" in result.summary()
+    assert "blocks of 2 steps" in result.summary()
+
+
+def test_a_rotation_that_reads_too_much_is_not_proved_and_is_refused() -> None:
+    graph = rotating_delay1(read=6.0)  # |u| reaches ~0.6: 6 * 0.6 outweighs the 3 * s
+    verifier = Verifier.for_graph(graph, PROGRAMS["delay1"])
+    ex = verifier.explore(graph, 2_000)
+    assert find_affine_invariant(graph, verifier.table, ex) is None
+    assert not verifier.verify(graph, budget=2_000).ok
+
+
+def test_the_leaky_late_drift_and_its_overflowing_twin_are_not_proved() -> None:
+    for overflow in (False, True):
+        graph = all_ones_leaky(0.9995, overflow=overflow)
+        verifier = Verifier.for_graph(graph, ALL_ONES)
+        with np.errstate(all="ignore"):
+            ex = verifier.explore(graph)
+            assert find_affine_invariant(graph, verifier.table, ex) is None
+
+
+def test_a_non_piecewise_linear_activation_is_not_supported() -> None:
+    graph = rotating_delay1()
+    graph.acts["L"] = Activation.tanh()
+    verifier = Verifier.for_graph(graph, PROGRAMS["delay1"])
+    assert find_affine_invariant(graph, verifier.table, verifier.explore(graph, 500)) is None
+
+
+def test_images_contain_the_simulated_k_step_states() -> None:
+    graph = rotating_delay1()
+    verifier = Verifier.for_graph(graph, PROGRAMS["delay1"])
+    imager = AffineImager(graph, verifier.table, 3)
+    rng = np.random.default_rng(0)
+    lo = np.array([[-1.0, -0.5, -0.4]])
+    hi = np.array([[1.0, 0.5, 0.3]])
+    nxt, next_lo, next_hi, out_lo, out_hi, _want = imager(np.array([verifier.table.initial]), lo, hi)
+    inputs, _ends, _y = imager.words(verifier.table.initial)
+    stepper = Stepper(graph)
+    for _ in range(200):
+        start = lo[0] + rng.random(3) * (hi[0] - lo[0])
+        for w in range(len(inputs)):
+            state, outs = start[None], []
+            for t in range(3):
+                state, _values, out = stepper.step(state, inputs[w, t][None])
+                outs.append(out[0])
+            assert np.all(next_lo[w] <= state[0]) and np.all(state[0] <= next_hi[w])
+            flat = np.concatenate(outs)
+            assert np.all(out_lo[w] <= flat) and np.all(flat <= out_hi[w])
+
+
+BASES = {"delay1": delay1, "delay2": delay2, "replace111": replace111}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(sorted(BASES)), st.integers(0, 2**32 - 1), st.floats(0.0, 0.3), st.floats(0.0, 1.2))
+def test_every_affine_proof_agrees_with_long_simulation(name: str, seed: int, leak: float, noise: float) -> None:
+    """Hand-made networks with leaky activations and random extra weights (some still right, some
+    wrong): when the prover returns an invariant, random and periodic simulations agree with the
+    spec and visit only states inside its boxes at multiples of k."""
+    rng = np.random.default_rng(seed)
+    graph = BASES[name]()
+    graph.acts["H"] = Activation.leaky_ameo(leak)
+    nodes = graph.inputs + [s.name for s in graph.states]
+    for neuron in graph.neurons:
+        extra = nodes[int(rng.integers(len(nodes)))]
+        neuron.inputs = [*neuron.inputs, (extra, float(rng.normal(0.0, noise)))]
+        neuron.bias += float(rng.normal(0.0, noise / 3))
+    program = PROGRAMS[name]
+    verifier = Verifier.for_graph(graph, program)
+    ex = verifier.explore(graph, 300)
+    if ex.mismatch_step is not None:
+        return
+    found = find_affine_invariant(graph, verifier.table, ex)
+    if found is None:
+        return
+    inputs, targets = program.generate(64, 400, seed % 1000)
+    stepper = Stepper(graph)
+    states = np.tile(stepper.initial_states(), (64, 1))
+    spec_states = [verifier.table.initial] * 64
+    raw = [program.initial_state()] * 64
+    for t in range(400):
+        if t % found.steps == 0:
+            for b in range(64):
+                boxes = found.spec == spec_states[b]
+                inside = np.all((found.lo[boxes] <= states[b]) & (states[b] <= found.hi[boxes]), axis=1)
+                assert inside.any(), f"state at step {t} outside every box"
+        states, _values, outputs = stepper.step(states, inputs[:, t, :])
+        assert np.all((outputs > 0) == (targets[:, t, :] > 0)), f"proved, but wrong at step {t}"
+        for b in range(64):
+            raw[b], _out = program.step(raw[b], tuple(bool(v > 0) for v in inputs[b, t]))
+            spec_states[b] = verifier.table.index(raw[b])
+    assert verifier.battery_check(graph)[1] is None
