@@ -3,8 +3,14 @@
 Models: the hand-made graph of each example that has one (``tests/verify/handmade.py``), the seed
 post's network imported from rnn-viz, every ``examples/*.ir``, and two graphs that never close --
 a thin one (a counter: one new product state per level, stopped by the depth limit; it ends
-"bounded", showing what the long samples cost) and a wide one (three tanh states: the exploration
-stops at the product-state budget, then the interval-invariant search proves it).
+"bounded", showing what the battery and the long samples cost) and a wide one (three tanh states:
+the exploration stops at the product-state budget, then the interval-invariant search proves it) --
+and the soundness cases of ``tests/verify``: networks that drift wrong after thousands of steps of
+one constant input (refused by the falsification battery), one whose overflowing interval once
+"proved" it, and a rotation only the affine k-step prover closes.
+
+Columns: the verdict and the method that reached it; the battery's size (sequences, of how many
+steps) and its own time on a warm verifier (what it adds to a verification that does not prove).
 
 "cold" is one ``verify()`` call (parses the embedded spec, builds the spec tables); "warm" reuses a
 :class:`~bonsaic.verify.Verifier`, which is what the optimisation passes do for every candidate.
@@ -29,7 +35,9 @@ from bonsaic.ir.graph import Graph, Neuron, State  # noqa: E402
 from bonsaic.ir.text import load_ir  # noqa: E402
 from bonsaic.spec import load_spec  # noqa: E402
 from bonsaic.verify import Verifier, verify  # noqa: E402
-from tests.verify.handmade import GRAPHS, counting_delay1, delay1  # noqa: E402
+from tests.verify.affine_graphs import rotating_delay1  # noqa: E402
+from tests.verify.drifting import ALL_ONES, all_ones_drifting, all_ones_leaky  # noqa: E402
+from tests.verify.handmade import GRAPHS, PROGRAMS, counting_delay1, delay1  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 SEED_DUMP = ROOT / "tests" / "importers" / "fixtures" / "seed_delay1_dump.json"
@@ -59,6 +67,12 @@ def _models(quick: bool) -> list[tuple[str, Graph, dict]]:
     models += [(f"examples/{path.name}", load_ir(path), {}) for path in sorted(EXAMPLES.glob("*.ir"))]
     models.append(("never closes, thin (counter)", _with_spec(counting_delay1(-1e9, 0.0), "delay1"), {}))
     models.append(("never closes, wide (3 tanh states)", _wide(), {"budget": 20_000 if quick else 200_000}))
+    models.append(("1*, wrong after 5,000 trues", all_ones_drifting(5_000), {"program": ALL_ONES}))
+    models.append(("1*, wrong after 50,000 trues", all_ones_drifting(50_000), {"program": ALL_ONES}))
+    models.append(("1*, leaky, NaN interval (once \"proved\")", all_ones_leaky(0.9995, overflow=True),
+                   {"program": ALL_ONES}))
+    models.append(("delay1 + a rotation (affine k = 2)", rotating_delay1(), {"program": PROGRAMS["delay1"],
+                                                                            "budget": 2_000}))
     return models
 
 
@@ -71,25 +85,44 @@ def _best_of(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
     return best
 
 
+def _method(result) -> str:  # type: ignore[no-untyped-def]
+    if result.mode == "proved":
+        if result.invariant == "affine":
+            return f"affine invariant, k = {result.invariant_steps}"
+        return "interval invariant" if result.boxes else "closed exploration"
+    if not result.ok:
+        cex = result.counterexample
+        return "exhaustive search" if cex.shortest else cex.source.split(":")[0]
+    return f"bounded, depth {result.depth}"
+
+
 def main(quick: bool = False) -> str:
     repeats = 1 if quick else 3
-    rows = ["| model | verdict | product states | margin | cold (ms) | warm (ms) |", "|---|---|---|---|---|---|"]
-    for name, graph, options in _models(quick):
-        result = verify(graph, **options)
-        cold = _best_of(lambda g=graph, o=options: verify(g, **o), repeats)
-        verifier = Verifier.for_graph(graph)
-        warm = _best_of(lambda g=graph, o=options, v=verifier: v.verify(g, **o), repeats)
-        verdict = result.mode if result.ok else f"failed ({len(result.counterexample)} steps)"
-        if result.mode == "bounded":
-            verdict += f", depth {result.depth}"
-        rows.append(f"| {name} | {verdict} | {result.product_states} | {result.margin:.4g} | "
-                    f"{cold * 1e3:.1f} | {warm * 1e3:.1f} |")
+    rows = ["| model | verdict | method | product states | margin | battery | battery warm (ms) | cold (ms) "
+            "| warm (ms) |", "|---|---|---|---|---|---|---|---|---|"]
+    with np.errstate(all="ignore"):
+        for name, graph, options in _models(quick):
+            options = dict(options)
+            program = options.pop("program", None)
+            result = verify(graph, program, **options)
+            cold = _best_of(lambda g=graph, p=program, o=options: verify(g, p, **o), repeats)
+            verifier = Verifier.for_graph(graph, program)
+            warm = _best_of(lambda g=graph, o=options, v=verifier: v.verify(g, **o), repeats)
+            battery = verifier.battery()
+            battery_time = _best_of(lambda g=graph, v=verifier: v.battery_check(g), repeats)
+            verdict = result.mode if result.ok else f"failed ({len(result.counterexample)} steps)"
+            rows.append(f"| {name} | {verdict} | {_method(result)} | {result.product_states} | {result.margin:.4g} | "
+                        f"{len(battery)} x {battery.length} | {battery_time * 1e3:.1f} | {cold * 1e3:.1f} | "
+                        f"{warm * 1e3:.1f} |")
     return "\n".join([
         "## verify",
         "",
         "Exhaustive breadth-first exploration of (spec state, graph state); where it does not close, "
-        "the interval-invariant search, then 1000 random sequences of length 100, 64 of length 20,000 "
-        "and 64 periodic ones of length 20,000 (the verifier's defaults). Best of "
+        "the interval-invariant search, the affine k-step search, the falsification battery (every "
+        "input word of up to 4 steps from every reachable spec state, repeated to 65,536 steps), then "
+        "1000 random sequences of length 100, 64 of length 20,000 and 64 periodic ones of length 20,000 "
+        "(the verifier's defaults). The battery column is its size and its own time (it runs only where "
+        "nothing proved the graph). Best of "
         f"{repeats} run(s).",
         "",
         *rows,

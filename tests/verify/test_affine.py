@@ -12,27 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bonsaic.ir.activations import Activation
-from bonsaic.ir.graph import Graph, Neuron, State
 from bonsaic.ir.simulate import Stepper
 from bonsaic.verify import Verifier
 from bonsaic.verify.affine import AffineImager, find_affine_invariant
 from bonsaic.verify.boxes import find_box_invariant
+from tests.verify.affine_graphs import rotating_delay1
 from tests.verify.drifting import ALL_ONES, all_ones_leaky
 from tests.verify.handmade import PROGRAMS, delay1, delay2, replace111
-
-
-def rotating_delay1(scale: float = 0.6, read: float = 0.1) -> Graph:
-    """delay1 plus two linear states that rotate by 45 degrees and shrink by ``scale * sqrt(2)`` per
-    step, driven by the input; the output reads one of them a little. One step of a box in interval
-    arithmetic is wider than the box (1.2 times), so the interval prover cannot close; two steps of
-    the true map shrink it (a 90-degree turn, times 0.72)."""
-    graph = delay1()
-    graph.acts["L"] = Activation.linear()
-    graph.states += [State("u", 0.0, "un"), State("v", 0.0, "vn")]
-    graph.neurons[:0] = [Neuron("un", "L", [("u", scale), ("v", -scale), ("x", 0.1)]),
-                         Neuron("vn", "L", [("u", scale), ("v", scale)])]
-    graph.neurons[-1] = Neuron("o", "H", [("s", 3.0), ("u", read)])
-    return graph
 
 
 def test_a_rotation_the_interval_prover_cannot_close_is_proved_over_two_steps() -> None:
