@@ -71,16 +71,21 @@ class PassContext:
         """Verify ``graph`` against its embedded spec (one counted verifier call). A pass re-run
         after a rollback (``attempt`` > 0) checks with samples as large as the audit's: its first
         run's samples already let through a graph the audit rejected, and a fresh failure is found
-        on each retry otherwise (gate_switcher's ``quantize`` ran out of retries that way)."""
+        on each retry otherwise (gate_switcher's ``quantize`` ran out of retries that way). Its
+        falsification battery is shorter (``SEARCH_BATTERY_LENGTH`` steps, as cheap as the samples);
+        the audit of the pass's result runs it in full."""
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
+        from bonsaic.verify.battery import BatterySettings
+        from bonsaic.verify.defaults import SEARCH_BATTERY_LENGTH
         from bonsaic.verify.verifier import DEFAULT_LONG_SEQUENCES, DEFAULT_RANDOM_SEQUENCES
 
         scale = AUDIT_SCALE if self.attempt else 1
+        battery = BatterySettings() if self.attempt else BatterySettings(length=SEARCH_BATTERY_LENGTH)
         return self._witness_failure(graph) or self._spec_verifier(graph).verify(
             graph, self.budget, self.seed, random_sequences=scale * DEFAULT_RANDOM_SEQUENCES,
-            long_sequences=scale * DEFAULT_LONG_SEQUENCES)
+            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery)
 
     def learn(self, counterexample: Counterexample) -> bool:
         """Remember a sequence a candidate failed on; True when later checks will use it (not with

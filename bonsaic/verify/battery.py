@@ -32,7 +32,7 @@ wrong step is earliest (ties: the earlier in the order above): the shortest amon
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,6 +54,14 @@ class BatterySettings:
     word_length: int = DEFAULT_WORD_LENGTH
     length: int = DEFAULT_LENGTH
     max_sequences: int = DEFAULT_MAX_SEQUENCES
+    work: float = defaults.BATTERY_WORK
+
+    def for_graph(self, graph: Graph) -> BatterySettings:
+        """These settings with ``max_sequences`` lowered to what ``work`` allows for ``graph``'s size
+        (the constant inputs are planned in full all the same, see :func:`plan_battery`)."""
+        cost = self.length * (graph.edge_count() + len(graph.neurons) + 1)
+        allowed = max(1, int(self.work // max(cost, 1)))
+        return replace(self, max_sequences=min(self.max_sequences, allowed), work=float("inf"))
 
 
 @dataclass
@@ -187,14 +195,19 @@ def _primitive(word: tuple) -> bool:
 
 
 def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings()) -> Battery:
-    """The battery's sequences for the spec behind ``table`` (see the module docstring)."""
+    """The battery's sequences for the spec behind ``table`` (see the module docstring). The
+    constant inputs (words of one input) from every start state are planned up to
+    :data:`DEFAULT_MAX_SEQUENCES` even where ``settings.max_sequences`` is lower (but not 0, which
+    means no battery: every constant input held is the battery's core); longer words only within
+    ``settings.max_sequences``."""
     planner = _Planner(table)
-    starts = planner.starts(max(1, settings.max_sequences))
+    constants_cap = max(settings.max_sequences, DEFAULT_MAX_SEQUENCES) if settings.max_sequences else 0
+    starts = planner.starts(max(1, constants_cap))
     chosen: list[tuple[int, list[tuple[int, int]], tuple]] = []
     reached = 0
     for k in range(1, settings.word_length + 1):
         level = []
-        room = settings.max_sequences - len(chosen)
+        room = (constants_cap if k == 1 else settings.max_sequences) - len(chosen)
         for state, prefix in starts:
             for word in planner.words(state, k):
                 if _primitive(word):

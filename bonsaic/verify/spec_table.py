@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from bonsaic.diagnostics import BonsaicError
+
 
 class ProgramLike(Protocol):
     """The part of :class:`bonsaic.spec.Program` the verifier uses."""
@@ -71,6 +73,15 @@ class SpecTable:
             return cached
         state = self.states[index]
         allowed = list(self.program.allowed_inputs(state))
+        if not allowed:
+            # a dead end: no sequence goes on from here, so an exploration would "close" on it and
+            # call any graph proved. That is a broken spec, not a proof.
+            spec = getattr(self.program, "spec", None)
+            shown = spec.describe_state(state) if spec is not None else repr(state)
+            raise BonsaicError(f"the spec's constraint admits no input in the reachable state {shown}",
+                               filename=getattr(spec, "name", None) or "<spec>",
+                               hint="every reachable state needs at least one allowed input; check the "
+                               "constraint (`bonsaic check` shows the path to it)")
         nexts, outs = [], []
         for bits in allowed:
             nxt, out = self.program.step(state, tuple(bits))

@@ -167,7 +167,7 @@ class Verifier:
                       settings: BatterySettings = BatterySettings()) -> tuple[float, Counterexample | None]:
         """Run the falsification battery (:mod:`bonsaic.verify.battery`): the margin, and the
         counterexample whose failure comes earliest among the words checked, if any."""
-        battery = self.battery(settings)
+        battery = self.battery(settings.for_graph(graph))
         outcome = run_battery(graph, battery)
         for numpy_steps in (None, battery.length):
             if numpy_steps is not None:  # the kernel's tanh differs from numpy's in the last bits:
@@ -241,7 +241,7 @@ class Verifier:
                                         ex.depth, 0, 0, boxes=len(invariant), invariant=method,
                                         invariant_steps=invariant.steps)
         margin, cex = self.battery_check(graph, battery)
-        planned = self.battery(battery)
+        planned = self.battery(battery.for_graph(graph))
         checked = (f"{len(planned)} input words of up to {planned.word_length} inputs from {planned.starts} spec "
                    f"states repeated to {planned.length} steps") if len(planned) else ""
         if cex is None:

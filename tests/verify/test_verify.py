@@ -249,3 +249,15 @@ def test_slow_drift_is_caught_by_the_long_sample() -> None:
     passing = verify(counting_delay1(-1000.0, 0.0), PROGRAMS["delay1"], budget=20, long_sequences=3,
                      long_length=50)
     assert passing.ok and "100 and 3 random plus 3 periodic of length 50 all pass" in passing.summary()
+
+
+def test_a_spec_with_a_reachable_dead_end_is_an_error_not_a_proof() -> None:
+    from bonsaic.spec import Program, parse_spec
+
+    dead_end = ("task dead_end\ninput x\noutput y\nstate n: 0..3 = 0\nconstraint n < 2\n"
+                "step {\n    y = x\n    n = n + 1\n}\n")
+    graph = delay1()
+    graph.neurons = [Neuron("o", "H", [("x", 3.0)])]
+    graph.states = []
+    with pytest.raises(BonsaicError, match="admits no input in the reachable state"):
+        verify(graph, Program(parse_spec(dead_end)))
