@@ -38,6 +38,7 @@ import numpy as np
 
 from bonsaic.ir.graph import Graph
 from bonsaic.verify import defaults
+from bonsaic.verify.explore import Exploration
 from bonsaic.verify.spec_table import SpecTable
 
 DEFAULT_WORD_LENGTH = defaults.BATTERY_WORD_LENGTH
@@ -194,15 +195,21 @@ def _primitive(word: tuple) -> bool:
     return not any(k % d == 0 and word == word[:d] * (k // d) for d in range(1, k))
 
 
-def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings()) -> Battery:
+Start = tuple[int, list[tuple[int, int]]]
+"""A spec state and the (state, move) path that reaches it from the initial state."""
+
+
+def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings(),
+                 starts: list[Start] | None = None) -> Battery:
     """The battery's sequences for the spec behind ``table`` (see the module docstring). The
     constant inputs (words of one input) from every start state are planned up to
     :data:`DEFAULT_MAX_SEQUENCES` even where ``settings.max_sequences`` is lower (but not 0, which
     means no battery: every constant input held is the battery's core); longer words only within
-    ``settings.max_sequences``."""
+    ``settings.max_sequences``. ``starts`` replaces the reachable spec states and their shortest
+    prefixes (:func:`focus_starts`)."""
     planner = _Planner(table)
     constants_cap = max(settings.max_sequences, DEFAULT_MAX_SEQUENCES) if settings.max_sequences else 0
-    starts = planner.starts(max(1, constants_cap))
+    starts = planner.starts(max(1, constants_cap)) if starts is None else starts
     chosen: list[tuple[int, list[tuple[int, int]], tuple]] = []
     reached = 0
     for k in range(1, settings.word_length + 1):
@@ -316,3 +323,24 @@ def _run_numpy(graph: Graph, battery: Battery, max_steps: int) -> tuple[BatteryO
         t += 1
     running &= t < end
     return BatteryOutcome(first_wrong, smallest, steps), bool(running.any())
+
+
+def focus_starts(table: SpecTable, ex: Exploration, count: int) -> list[Start]:
+    """Where a failed proof search points: the ``count`` explored steps whose outputs came closest
+    to zero (the thinnest margins), each as the product state it leads to with the exploration's
+    shortest path there. Holding short words from *those* graph states looks for a counterexample
+    where the network is nearest to one."""
+    if ex.step_outputs.size == 0:
+        return []
+    closeness = np.abs(ex.step_outputs).min(axis=1)
+    planner = _Planner(table)
+    found: list[Start] = []
+    for step in np.argsort(closeness, kind="stable")[:count].tolist():
+        path = []
+        for s in ex.path_to(step):
+            state = int(ex.step_spec[s])
+            move = planner.move(state, tuple(ex.step_inputs[s].tolist()))
+            assert move is not None  # the exploration only takes allowed moves
+            path.append((state, move))
+        found.append((int(ex.product_spec[ex.step_next_product[step]]), path))
+    return found

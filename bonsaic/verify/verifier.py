@@ -15,14 +15,14 @@ spec (its transitions) lives in a :class:`Verifier` that they keep and reuse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.ir.graph import Graph
 from bonsaic.verify import defaults
-from bonsaic.verify.battery import Battery, BatterySettings, plan_battery, run_battery
+from bonsaic.verify.battery import Battery, BatterySettings, focus_starts, plan_battery, run_battery
 from bonsaic.verify.explore import Exploration, explore_with_table
 from bonsaic.verify.spec_table import ProgramLike, SpecTable
 
@@ -44,6 +44,7 @@ NUMPY_SECONDS_PER_WORK = 2e-8
 # random sequences of DEFAULT_RANDOM_LENGTH: about 1/25 of a passing verification's cost.
 SCREEN_BUDGET = 2_000
 SCREEN_SEQUENCES = 256
+FOCUS_STARTS = 8  # explored states with the thinnest margins that the focused battery starts from
 SCREEN_BATTERY = BatterySettings(word_length=2, length=1_024, max_sequences=64)
 MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 
@@ -163,11 +164,23 @@ class Verifier:
             self._batteries[settings] = plan_battery(self.table, settings)
         return self._batteries[settings]
 
-    def battery_check(self, graph: Graph,
+    def focused_check(self, graph: Graph, ex: Exploration,
                       settings: BatterySettings = BatterySettings()) -> tuple[float, Counterexample | None]:
-        """Run the falsification battery (:mod:`bonsaic.verify.battery`): the margin, and the
-        counterexample whose failure comes earliest among the words checked, if any."""
-        battery = self.battery(settings.for_graph(graph))
+        """The battery's words of up to two inputs held from the :data:`FOCUS_STARTS` explored states
+        with the thinnest output margins (:func:`bonsaic.verify.battery.focus_starts`): where a
+        proof search that failed says the network is closest to a wrong output."""
+        focus = replace(settings, word_length=min(2, settings.word_length)).for_graph(graph)
+        starts = focus_starts(self.table, ex, FOCUS_STARTS)
+        if not starts:
+            return float("inf"), None
+        return self.battery_check(graph, focus, plan_battery(self.table, focus, starts))
+
+    def battery_check(self, graph: Graph, settings: BatterySettings = BatterySettings(),
+                      planned: Battery | None = None) -> tuple[float, Counterexample | None]:
+        """Run the falsification battery (:mod:`bonsaic.verify.battery`; ``planned`` instead of the
+        spec's own when given): the margin, and the counterexample whose failure comes earliest
+        among the words checked, if any."""
+        battery = self.battery(settings.for_graph(graph)) if planned is None else planned
         outcome = run_battery(graph, battery)
         for numpy_steps in (None, battery.length):
             if numpy_steps is not None:  # the kernel's tanh differs from numpy's in the last bits:
@@ -241,6 +254,9 @@ class Verifier:
                                         ex.depth, 0, 0, boxes=len(invariant), invariant=method,
                                         invariant_steps=invariant.steps)
         margin, cex = self.battery_check(graph, battery)
+        if cex is None and battery.max_sequences:
+            focus_margin, cex = self.focused_check(graph, ex, battery)
+            margin = min(margin, focus_margin)
         planned = self.battery(battery.for_graph(graph))
         checked = (f"{len(planned)} input words of up to {planned.word_length} inputs from {planned.starts} spec "
                    f"states repeated to {planned.length} steps") if len(planned) else ""

@@ -14,7 +14,7 @@ from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph, Neuron, Output, State
 from bonsaic.spec import Program, parse_spec
 from bonsaic.verify import Verifier
-from bonsaic.verify.battery import BatterySettings, plan_battery, run_battery
+from bonsaic.verify.battery import BatterySettings, focus_starts, plan_battery, run_battery
 from bonsaic.verify.boxes import find_box_invariant
 from bonsaic.verify.spec_table import SpecTable
 from tests.verify.drifting import (
@@ -24,7 +24,7 @@ from tests.verify.drifting import (
     all_ones_leaky,
     delay1_drifting_on_edges,
 )
-from tests.verify.handmade import PROGRAMS, delay1
+from tests.verify.handmade import PROGRAMS, counting_delay1, delay1
 
 NO_BATTERY = BatterySettings(max_sequences=0)
 
@@ -167,3 +167,25 @@ def test_a_right_saturating_network_passes_quickly_by_periodicity() -> None:
 
 
 ACTS_LINEAR = {"L": Activation.linear()}
+
+
+def test_focused_starts_follow_the_explorations_paths_to_the_thinnest_margins() -> None:
+    graph = delay1_drifting_on_edges(20_000)
+    verifier = Verifier.for_graph(graph, DELAY1)
+    ex = verifier.explore(graph, 500)
+    starts = focus_starts(verifier.table, ex, 8)
+    assert len(starts) == 8
+    closeness = np.abs(ex.step_outputs).min(axis=1)
+    assert max(closeness[np.argsort(closeness, kind="stable")[:8]]) <= np.median(closeness)
+    for state, path in starts:
+        at = verifier.table.initial
+        for spec_state, move in path:
+            assert spec_state == at
+            at = int(verifier.table.moves(at).next_states[move])
+        assert at == state
+    _margin, cex = verifier.focused_check(graph, ex)  # this network is wrong: found from there too
+    assert cex is not None and "after a prefix of" in cex.source
+    right = counting_delay1(-1e9, 0.0)
+    checker = Verifier.for_graph(right, PROGRAMS["delay1"])
+    margin, cex = checker.focused_check(right, checker.explore(right, 500))
+    assert cex is None and margin > 0
