@@ -150,27 +150,33 @@ class PassContext:
             if not first.ok or first.mode == "proved":
                 return first
         seeds = [self.seed + FINAL_SEED + 3 * check for check in range(FINAL_CHECKS)]
-        return self._large_checks(graph, seeds, FINAL_LONG_LENGTH, cache=False)
+        # the first check ran the deterministic parts (proof searches, battery): the rest only samples
+        return self._large_checks(graph, seeds, FINAL_LONG_LENGTH, cache=False, samples_only=True)
 
-    def _large_checks(self, graph: Graph, seeds: list[int], long_length: int, cache: bool) -> VerifyResult:
+    def _large_checks(self, graph: Graph, seeds: list[int], long_length: int, cache: bool,
+                      samples_only: bool = False) -> VerifyResult:
         """One counted call: the witnesses, then a verification per seed with audit-sized samples
-        (long sequences of ``long_length`` steps) until one fails or proves; test doubles decide alone."""
+        (long sequences of ``long_length`` steps) until one fails or proves; test doubles decide
+        alone. ``samples_only`` skips the invariant searches and the battery (already done)."""
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
+        from bonsaic.verify.battery import BatterySettings
         from bonsaic.verify.verifier import (
             DEFAULT_LONG_SEQUENCES,
             DEFAULT_RANDOM_LENGTH,
             DEFAULT_RANDOM_SEQUENCES,
         )
 
+        battery = BatterySettings(max_sequences=0) if samples_only else BatterySettings()
         result = self._witness_failure(graph)
         for seed in seeds:
             if result is not None and (not result.ok or result.mode == "proved"):
                 break
             result = self._spec_verifier(graph).verify(
                 graph, self.budget, seed, AUDIT_SCALE * DEFAULT_RANDOM_SEQUENCES, DEFAULT_RANDOM_LENGTH,
-                long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES, long_length=long_length, cache=cache)
+                long_sequences=AUDIT_SCALE * DEFAULT_LONG_SEQUENCES, long_length=long_length, cache=cache,
+                intervals=not samples_only, battery=battery)
         assert result is not None
         return result
 

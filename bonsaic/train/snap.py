@@ -30,6 +30,9 @@ from bonsaic.ir.graph import Graph
 from bonsaic.passes.params import assign, parameters
 from bonsaic.passes.quantize import round_to
 from bonsaic.verify import Verifier
+from bonsaic.verify.battery import BatterySettings
+
+NO_BATTERY = BatterySettings(max_sequences=0)
 
 DENOMINATORS = tuple(2**k for k in range(11))  # 1, 1/2, ... 1/1024: coarsest first
 SNAP_BUDGET = 20_000  # product states the exploration of one candidate may visit
@@ -60,8 +63,9 @@ def snap(graph: Graph, verifier: Verifier | None = None, budget: int = SNAP_BUDG
             continue
         tried.add(key)
         candidate = assign(graph, rounded)
-        # no random samples and no interval search: only a closed exploration counts
-        result = verifier.verify(candidate, budget=budget, random_sequences=0, long_sequences=0, intervals=False)
+        # no battery, no random samples and no invariant search: only a closed exploration counts
+        result = verifier.verify(candidate, budget=budget, random_sequences=0, long_sequences=0, intervals=False,
+                                 battery=NO_BATTERY)
         if result.ok and result.mode == "proved":
             return Snapped(candidate, denominator)
     return None

@@ -44,8 +44,8 @@ from bonsaic.verify.spec_table import SpecTable
 STEPS = (1, 2, 3, 4)  # block lengths k tried, shortest first
 MAX_WORDS = 64  # words of k steps one spec state may allow; longer blocks are not tried beyond this
 GRIDS = (None, 0.5, 0.125)
-# multiply-adds one attempt may spend on images (about 1-2 s here): a search on a large network
-# that does not close must not make every verification of a pass's candidates slow
+# multiply-adds one search may spend on images, all attempts together (about 1-2 s here): a search
+# on a large network that does not close must not make every verification of a pass's candidates slow
 MAX_WORK = 2e9
 
 
@@ -203,13 +203,17 @@ def find_affine_invariant(graph: Graph, table: SpecTable, ex: Exploration) -> Bo
     if not supports(graph) or ex.product_states == 0:
         return None
     spec_states = np.unique(ex.product_spec).tolist()
+    spent = 0.0
     for steps in STEPS:
         imager = AffineImager(graph, table, steps)
         if max(imager.word_count(s) for s in spec_states) > MAX_WORDS:
             break
         for grid in GRIDS:
-            imager.work = 0.0  # each attempt gets the whole allowance
+            imager.work = spent  # one allowance for the whole search
             found = search_invariant(imager, table, ex, (grid,))
             if found is not None:
                 return found
+            spent = imager.work
+            if imager.exhausted:
+                return None
     return None

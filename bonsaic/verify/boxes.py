@@ -139,24 +139,36 @@ class IntervalStepper:
 
 
 def _seed_boxes(ex: Exploration, grid: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hulls of the explored graph states, one per spec state (and grid cell when ``grid`` is set)."""
+    """Hulls of the explored graph states, one per spec state (and grid cell when ``grid`` is set);
+    computed once per exploration and grid (both provers try every grid, the affine one per k)."""
+    cache = ex.__dict__.setdefault("_seed_boxes", {})
+    if grid not in cache:
+        cache[grid] = _hulls(ex, grid)
+    spec, lo, hi = cache[grid]
+    return spec.copy(), lo.copy(), hi.copy()
+
+
+def _hulls(ex: Exploration, grid: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     states = ex.graph_states[ex.product_graph]
     spec = ex.product_spec
     if grid is None:
         cells = np.zeros((len(spec), 0), dtype=np.int64)
     else:
-        cells = np.floor(states / grid).astype(np.int64)
-    keys = np.concatenate([spec[:, None], cells], axis=1)
-    _unique, group = np.unique(keys, axis=0, return_inverse=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            cells = np.floor(states / grid).astype(np.int64)
+    keys = np.ascontiguousarray(np.concatenate([spec[:, None], cells], axis=1))
+    rows = keys.view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).ravel()  # one opaque key per row
+    _unique, group = np.unique(rows, return_inverse=True)  # 1-D: much faster than unique(axis=0)
     group = group.ravel()
-    count = int(group.max()) + 1
-    lo = np.full((count, states.shape[1]), np.inf)
-    hi = np.full((count, states.shape[1]), -np.inf)
-    np.minimum.at(lo, group, states)
-    np.maximum.at(hi, group, states)
-    box_spec = np.zeros(count, dtype=np.int64)
-    box_spec[group] = spec
-    return box_spec, lo, hi
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    ordered = states[order]
+    if ordered.shape[1]:
+        lo = np.minimum.reduceat(ordered, starts, axis=0)
+        hi = np.maximum.reduceat(ordered, starts, axis=0)
+    else:
+        lo = hi = np.zeros((len(starts), 0))
+    return spec[order][starts], lo, hi
 
 
 def _all_finite(*arrays: np.ndarray) -> bool:
