@@ -61,6 +61,10 @@ class PassContext:
     notes: list[str] = field(default_factory=list)
     witnesses: list[Counterexample] = field(default_factory=list)
     attempt: int = 0  # how often the running pass was re-run after a rollback (audits draw afresh)
+    # whether the searches' checks try the invariant provers: only while the last graph the
+    # pipeline accepted was proved (on a bounded one they fail on every candidate, at a cost; the
+    # audit of the pass's result tries them all the same)
+    prove_in_searches: bool = True
     _cached: tuple[tuple, Verifier] | None = field(default=None, repr=False)
 
     def note(self, message: str) -> None:
@@ -85,7 +89,7 @@ class PassContext:
         battery = BatterySettings() if self.attempt else BatterySettings(length=SEARCH_BATTERY_LENGTH)
         return self._witness_failure(graph) or self._spec_verifier(graph).verify(
             graph, self.budget, self.seed, random_sequences=scale * DEFAULT_RANDOM_SEQUENCES,
-            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery)
+            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery, intervals=self.prove_in_searches)
 
     def learn(self, counterexample: Counterexample) -> bool:
         """Remember a sequence a candidate failed on; True when later checks will use it (not with

@@ -265,6 +265,7 @@ class Instrumentation:
             self.stats[-1].notes.append("proof lost here: its input was proved, its (smaller) result is "
                                         "bounded, not proved")
         self.last_good, self._last_result = event.graph, result
+        self.ctx.prove_in_searches = result.mode == "proved"
         self._good.append((event.index, event.graph))
         return None
 

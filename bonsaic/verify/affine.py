@@ -65,14 +65,18 @@ def _hard_breakpoints(act: Activation) -> tuple[float, ...]:
 class _Forms:
     """Affine forms for a batch: ``center`` [N], ``coef`` [N, M] over M noise symbols."""
 
-    __slots__ = ("center", "coef")
+    __slots__ = ("_radius", "center", "coef")
 
     def __init__(self, center: np.ndarray, coef: np.ndarray) -> None:
         self.center = center
         self.coef = coef
+        self._radius: np.ndarray | None = None
 
     def radius(self) -> np.ndarray:
-        return np.abs(self.coef).sum(axis=1)
+        """Sum of |coefficients| (computed once: every reader of the node needs it)."""
+        if self._radius is None:
+            self._radius = np.abs(self.coef).sum(axis=1)
+        return self._radius
 
 
 def _activation(act: Activation, pre: _Forms, fresh: int) -> _Forms:
@@ -172,15 +176,17 @@ class AffineImager:
             value: dict[str | None, _Forms] = {name: form for name, form in zip(self.state_names, states, strict=True)}
             for i, name in enumerate(graph.inputs):
                 value[name] = _Forms(inputs[:, t, i].copy(), np.zeros((n, symbols)))
+            scratch = np.empty((n, symbols))
             for neuron in graph.neurons:
                 center = np.full(n, neuron.bias)
                 acc = np.zeros((n, symbols))
                 size = np.full(n, abs(neuron.bias))
                 for src, w in neuron.inputs:
                     form = value[src]
-                    center = center + w * form.center
-                    acc = acc + w * form.coef
-                    size = size + abs(w) * (np.abs(form.center) + form.radius())
+                    center += w * form.center
+                    np.multiply(form.coef, w, out=scratch)
+                    acc += scratch
+                    size += abs(w) * (np.abs(form.center) + form.radius())
                 acc[:, fresh] += ROUNDING_PAD * (1.0 + size)
                 value[neuron.name] = _activation(graph.acts[neuron.act], _Forms(center, acc), fresh)
                 fresh += 1
