@@ -321,12 +321,19 @@ class OptResult:
 
 
 def optimize(graph: Graph, passes: list[Pass], ctx: PassContext | None = None, *,
-             dump_dir: Path | None = None, print_to: TextIO | None = None) -> OptResult:
-    """Run a verified pipeline; a failing verification stops it and keeps the last good graph."""
+             dump_dir: Path | None = None, print_to: TextIO | None = None,
+             checked: VerifyResult | None = None, final_check: bool = True) -> OptResult:
+    """Run a verified pipeline; a failing verification stops it and keeps the last good graph.
+    ``checked`` is the input's verdict when the caller already has it (it is not checked again);
+    ``final_check=False`` skips the long final check (for callers that only want the result's size)."""
     ctx = ctx or PassContext()
     instrument = Instrumentation(ctx, dump_dir, print_to)
+    if checked is not None and checked.ok:
+        instrument.last_good, instrument._last_result = graph, checked
+        ctx.prove_in_searches = checked.mode == "proved"
     try:
-        final = instrument.final_check(run_passes(graph, passes, ctx, instrument), len(passes) + 1)
+        result = run_passes(graph, passes, ctx, instrument)
+        final = instrument.final_check(result, len(passes) + 1) if final_check else result
         failure = None
     except VerificationFailed as err:
         # the input itself is wrong (its first audit, or the final check that found it wrong after

@@ -29,9 +29,11 @@ from bonsaic.train.loop import Trainer
 from bonsaic.train.lower import lower_restart
 from bonsaic.train.snap import snap
 from bonsaic.verify import Verifier, defaults
+from bonsaic.verify.battery import BatterySettings
 
 QUICK_PIPELINE = "clip,dce"
 QUICK_BUDGET = defaults.BUDGET  # the verifier's own: `bonsaic verify` on the written file agrees
+SEARCH_BUDGET = 20_000  # product states for the checks inside the quick clip,dce (only its size counts)
 PROOF_FALLBACKS = 3  # earlier snapshots tried for a proof when a restart's best is only bounded
 
 
@@ -67,16 +69,22 @@ def quick_prune(graph: Graph) -> tuple[int | None, str | None]:
     return edges, failure
 
 
-def _quick_prune(graph: Graph) -> tuple[int | None, str | None, str]:
-    """:func:`quick_prune` plus the input graph's verdict ("proved", "bounded" or "failed")."""
-    result = optimize(graph, parse_pipeline(QUICK_PIPELINE), PassContext(budget=QUICK_BUDGET))
-    mode = result.stats[0].verify_mode if result.stats else "failed"
-    if result.graph is not None:
-        return result.graph.edge_count(), None, mode
-    cex = result.failure.result.counterexample if result.failure is not None else None
-    if cex is None:
-        return None, "not verified", "failed"
-    return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})", "failed"
+def _quick_prune(graph: Graph, verifier: Verifier | None = None) -> tuple[int | None, str | None, str]:
+    """:func:`quick_prune` plus the input graph's verdict ("proved", "bounded" or "failed").
+
+    The verdict is exactly ``bonsaic verify``'s on the graph (the verifier's defaults); the
+    ``clip,dce`` run only measures how small the graph prunes, so its searches explore at most
+    ``SEARCH_BUDGET`` product states and it makes no long final check."""
+    verdict = (verifier or Verifier.for_graph(graph)).verify(graph, QUICK_BUDGET)
+    if not verdict.ok:
+        cex = verdict.counterexample
+        if cex is None:
+            return None, "not verified", "failed"
+        return None, f"wrong at step {len(cex)} ({'shortest' if cex.shortest else 'sampled'})", "failed"
+    result = optimize(graph, parse_pipeline(QUICK_PIPELINE), PassContext(budget=SEARCH_BUDGET),
+                      checked=verdict, final_check=False)
+    pruned = result.graph if result.graph is not None else graph
+    return pruned.edge_count(), None, verdict.mode
 
 
 @dataclass
@@ -94,15 +102,25 @@ class _Judged:
 def _judge_snapshot(graph: Graph, verifier: Verifier) -> _Judged:
     """The lowered graph when it is proved, else its snapped version when that is proved, else the
     lowered graph with whatever verdict it got."""
-    edges, failure, mode = _quick_prune(graph)
+    edges, failure, mode = _quick_prune(graph, verifier)
     if mode == "proved":
         return _Judged(graph, edges, None, None, "proved")
     snapped = snap(graph, verifier)
     if snapped is not None:
-        snapped_edges, _failure, _mode = _quick_prune(snapped.graph)
+        snapped_edges, _failure, _mode = _quick_prune(snapped.graph, verifier)
         if snapped_edges is not None:
             return _Judged(snapped.graph, snapped_edges, failure, snapped.grid, "proved")
     return _Judged(graph, edges, failure, None, "bounded" if edges is not None else "failed")
+
+
+def _provable(graph: Graph, verifier: Verifier) -> bool:
+    """A cheap test whether :func:`_judge_snapshot` would find ``graph`` proved: a closed
+    exploration or an invariant (no battery, no samples), or a dyadic grid that proves it."""
+    quick = verifier.verify(graph, QUICK_BUDGET, random_sequences=0, long_sequences=0,
+                            battery=BatterySettings(max_sequences=0))
+    if quick.mode == "proved":
+        return True
+    return quick.ok and snap(graph, verifier) is not None
 
 
 def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
@@ -122,6 +140,11 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
         for candidate in [best, *reversed(trainer.fallbacks.get(k, []))]:
             graph = lower_restart(spec, trainer.shape, candidate.params)
             verifier = verifier or Verifier.for_graph(graph)
+            if bounded is not None and not _provable(graph, verifier):  # looking for a proof only
+                tried_for_proof += 1
+                if tried_for_proof > PROOF_FALLBACKS:
+                    break
+                continue
             judged = _judge_snapshot(graph, verifier)
             first_failure = first_failure or judged.failure
             if judged.verdict == "proved":
