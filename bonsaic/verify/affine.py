@@ -47,6 +47,7 @@ GRIDS = (None, 0.5, 0.125)
 # multiply-adds one search may spend on images, all attempts together (about 1-2 s here): a search
 # on a large network that does not close must not make every verification of a pass's candidates slow
 MAX_WORK = 2e9
+MEMORY = 256e6  # bytes of affine forms alive at once (images are computed in batches of rows)
 
 
 def supports(graph: Graph) -> bool:
@@ -112,8 +113,11 @@ class AffineImager:
         self.state_names = [s.name for s in graph.states]
         self._words: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.work = 0.0
-        self._cost = steps * (graph.edge_count() + len(graph.neurons) + 1) * (
-            len(graph.states) + steps * max(1, len(graph.neurons)))
+        symbols = len(graph.states) + steps * max(1, len(graph.neurons))
+        self._cost = steps * (graph.edge_count() + len(graph.neurons) + 1) * symbols
+        # rows per batch: every node's form is [rows, symbols] float64; keep them all within ~256 MB
+        nodes = len(graph.inputs) + len(graph.states) + len(graph.neurons) + 1
+        self._chunk = max(1, int(MEMORY // (8 * symbols * nodes)))
 
     @property
     def exhausted(self) -> bool:
@@ -153,8 +157,16 @@ class AffineImager:
             expected.append(y)
         box = np.concatenate(boxes)
         self.work += len(box) * self._cost
+        if self.exhausted:  # the search gives up: don't compute what it will not look at
+            empty = np.zeros((len(box), lo.shape[1]))
+            return np.concatenate(nexts), empty, empty, empty[:, :0], empty[:, :0], np.zeros((len(box), 0))
+        words = np.concatenate(inputs)
+        parts = []
         with np.errstate(over="ignore", invalid="ignore"):  # overflow shows as a non-finite bound
-            next_lo, next_hi, out_lo, out_hi = self._run(lo[box], hi[box], np.concatenate(inputs))
+            for start in range(0, len(box), self._chunk):
+                rows = box[start:start + self._chunk]
+                parts.append(self._run(lo[rows], hi[rows], words[start:start + self._chunk]))
+        next_lo, next_hi, out_lo, out_hi = (np.concatenate(column) for column in zip(*parts, strict=True))
         want = np.concatenate(expected)
         return np.concatenate(nexts), next_lo, next_hi, out_lo, out_hi, want.reshape(len(want), -1)
 
