@@ -89,7 +89,8 @@ class PassContext:
         battery = BatterySettings() if self.attempt else BatterySettings(length=SEARCH_BATTERY_LENGTH)
         return self._witness_failure(graph) or self._spec_verifier(graph).verify(
             graph, self.budget, self.seed, random_sequences=scale * DEFAULT_RANDOM_SEQUENCES,
-            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery, intervals=self.prove_in_searches)
+            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery, intervals=self.prove_in_searches,
+            focus=bool(self.attempt))
 
     def learn(self, counterexample: Counterexample) -> bool:
         """Remember a sequence a candidate failed on; True when later checks will use it (not with

@@ -44,7 +44,7 @@ from bonsaic.verify.spec_table import SpecTable
 DEFAULT_WORD_LENGTH = defaults.BATTERY_WORD_LENGTH
 DEFAULT_LENGTH = defaults.BATTERY_LENGTH
 DEFAULT_MAX_SEQUENCES = defaults.BATTERY_SEQUENCES
-NUMPY_STEPS = 2_048  # lock-step numpy simulation before the rest goes to the OpenCL kernel
+NUMPY_STEPS = 256  # lock-step numpy simulation (about 0.1-0.3 ms a step) before the OpenCL kernel
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,6 @@ NUMPY_SECONDS_PER_WORK = 2e-8
 SCREEN_BUDGET = 2_000
 SCREEN_SEQUENCES = 256
 FOCUS_STARTS = 8  # explored states with the thinnest margins that the focused battery starts from
-SCREEN_BATTERY = BatterySettings(word_length=2, length=1_024, max_sequences=64)
 MAX_CACHED_SAMPLES = 8  # sampled batches a Verifier keeps (the long ones are ~15 MB each)
 
 
@@ -233,10 +232,11 @@ class Verifier:
                random_length: int = DEFAULT_RANDOM_LENGTH,
                max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
                long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True,
-               battery: BatterySettings = BatterySettings()) -> VerifyResult:
-        """Exhaustive check, then (if it did not close) an interval invariant, then the
-        falsification battery, then random samples; see the module docstring. ``intervals=False``
-        skips the invariant search; ``cache=False`` does not keep the samples for later calls."""
+               battery: BatterySettings = BatterySettings(), focus: bool = True) -> VerifyResult:
+        """Exhaustive check, then (if it did not close) the invariant searches, then the
+        falsification battery and (``focus``) the focused one, then random samples; see the module
+        docstring. ``intervals=False`` skips the invariant searches; ``cache=False`` does not keep
+        the samples for later calls."""
         ex = self.explore(graph, budget, max_depth)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
@@ -254,7 +254,7 @@ class Verifier:
                                         ex.depth, 0, 0, boxes=len(invariant), invariant=method,
                                         invariant_steps=invariant.steps)
         margin, cex = self.battery_check(graph, battery)
-        if cex is None and battery.max_sequences:
+        if cex is None and battery.max_sequences and focus:
             focus_margin, cex = self.focused_check(graph, ex, battery)
             margin = min(margin, focus_margin)
         planned = self.battery(battery.for_graph(graph))
@@ -283,8 +283,6 @@ class Verifier:
             return False
         if ex.closed:
             return True
-        if self.battery_check(graph, SCREEN_BATTERY)[1] is not None:
-            return False
         return self._random_check(graph, seed, SCREEN_SEQUENCES, DEFAULT_RANDOM_LENGTH)[1] is None
 
     def _random_check(self, graph: Graph, seed: int, count: int,
