@@ -93,6 +93,8 @@ def opt_command(
         print(f"error: {result.failure.describe()}", file=sys.stderr)
         if result.graph is not None:
             print("note: the output is the last graph that verified", file=sys.stderr)
+        else:
+            print("note: nothing was written", file=sys.stderr)
         raise typer.Exit(code=1)
 
 

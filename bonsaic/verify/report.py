@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from bonsaic.verify.verifier import Counterexample
 
+SHOWN_HEAD = 10  # a long counterexample's table shows its first steps ...
+SHOWN_TAIL = 20  # ... and its last ones, where it goes wrong
+
 
 def counterexample_table(cex: Counterexample, input_names: list[str], output_names: list[str],
                          describe_state: Callable[[tuple], str] = str) -> str:
@@ -35,7 +38,11 @@ def counterexample_table(cex: Counterexample, input_names: list[str], output_nam
                          for c, (cell, w) in enumerate(zip(cells, widths, strict=True)))
 
     kind = "shortest counterexample" if cex.shortest else f"counterexample ({cex.source})"
-    lines = [f"{kind}, {len(cex)} steps:", *((line(r) + m).rstrip() for r, m in zip(rows, marks, strict=True))]
+    body = [(line(r) + m).rstrip() for r, m in zip(rows, marks, strict=True)]
+    if len(cex) > SHOWN_HEAD + SHOWN_TAIL + 1:  # a drift found after thousands of steps: its ends
+        hidden = len(cex) - SHOWN_HEAD - SHOWN_TAIL
+        body = [*body[: 1 + SHOWN_HEAD], f"... {hidden} steps not shown ...", *body[-SHOWN_TAIL:]]
+    lines = [f"{kind}, {len(cex)} steps:", *body]
     if cex.reason:
         lines.append(f"step {len(cex) - 1}: {cex.reason}")
     return "\n".join(lines)

@@ -27,3 +27,21 @@ def test_spec_states_are_described_by_the_given_function() -> None:
     lines = table.splitlines()
     assert lines[1].endswith("spec state")
     assert lines[2].endswith("hold=0") and lines[3].split()[-3:] == ["hold=2", "<-", "mismatch"]
+
+
+def test_a_long_counterexample_shows_its_ends() -> None:
+    import numpy as np
+
+    from bonsaic.verify.report import SHOWN_HEAD, SHOWN_TAIL, counterexample_table
+    from bonsaic.verify.verifier import Counterexample
+
+    n = 5000
+    expected = -np.ones((n, 1))
+    actual = expected.copy()
+    actual[-1] = 1.0
+    cex = Counterexample(np.ones((n, 1)), expected, actual, actual * 0.5, shortest=False, source="battery: x")
+    lines = counterexample_table(cex, ["x"], ["y"]).splitlines()
+    assert lines[0] == "counterexample (battery: x), 5000 steps:"
+    assert len(lines) == 2 + SHOWN_HEAD + 1 + SHOWN_TAIL
+    assert f"... {n - SHOWN_HEAD - SHOWN_TAIL} steps not shown ..." in lines
+    assert lines[-1].startswith("4999") and lines[-1].endswith("<- mismatch")
