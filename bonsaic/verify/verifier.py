@@ -258,8 +258,9 @@ class Verifier:
             focus_margin, cex = self.focused_check(graph, ex, battery)
             margin = min(margin, focus_margin)
         planned = self.battery(battery.for_graph(graph))
-        checked = (f"{len(planned)} input words of up to {planned.word_length} inputs from {planned.starts} spec "
-                   f"states repeated to {planned.length} steps") if len(planned) else ""
+        words = f"of up to {planned.word_length} inputs" if planned.word_length > 1 else "of one input"
+        checked = (f"{len(planned)} input words {words} from {planned.starts} spec states repeated to "
+                   f"{planned.length} steps") if len(planned) else ""
         if cex is None:
             random_margin, cex = self._random_check(graph, seed, random_sequences, random_length, cache)
             margin = min(margin, random_margin)
