@@ -23,7 +23,9 @@ in a box of the initial spec state, and for every box and every input *word* of 
 spec allows from ``q``, the k-step image lies in a box of the spec's state after the word, and all
 ``k`` outputs along the way are on the right side of zero. By induction over blocks of ``k`` steps
 every reachable state at a multiple of ``k`` lies in a box, and every output of every step is
-right: a proof for all sequence lengths. The search that grows the boxes is the interval prover's
+right: a proof for all sequence lengths. (A sequence that ends inside a block is a prefix of an
+allowed word of ``k`` steps, whose outputs were all checked: the spec table refuses specs with a
+reachable state that allows no input, so every allowed prefix extends.) The search that grows the boxes is the interval prover's
 (:func:`bonsaic.verify.boxes.search_invariant`); only the images differ.
 
 Only piecewise-linear activations are supported (``ameo``, ``leaky_ameo``, ``linear``,
