@@ -280,8 +280,8 @@ class Instrumentation:
         chosen, notes = graph, []
         if not result.ok:
             cex = result.counterexample
-            notes.append(f"the result fails at step {len(cex) if cex is not None else '?'} of a sequence "
-                         "of up to 100,000 steps")
+            found = "?" if cex is None else f"{len(cex)} ({'exhaustive search' if cex.shortest else cex.source})"
+            notes.append(f"the result fails at step {found}")
             earlier = [(i, g) for i, g in reversed(self._good) if g != graph]
             passing = next(((i, g) for i, g in earlier if self.ctx.final_audit(g).ok), None)
             if passing is None:

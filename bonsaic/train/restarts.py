@@ -115,8 +115,9 @@ def _judge_snapshot(graph: Graph, verifier: Verifier) -> _Judged:
 
 def _provable(graph: Graph, verifier: Verifier) -> bool:
     """A cheap test whether :func:`_judge_snapshot` would find ``graph`` proved: a closed
-    exploration or an invariant (no battery, no samples), or a dyadic grid that proves it."""
-    quick = verifier.verify(graph, QUICK_BUDGET, random_sequences=0, long_sequences=0,
+    exploration within ``SEARCH_BUDGET`` or an invariant (no battery, no samples), or a dyadic grid
+    that proves it. It may miss a proof the full budget finds, never claims one."""
+    quick = verifier.verify(graph, SEARCH_BUDGET, random_sequences=0, long_sequences=0,
                             battery=BatterySettings(max_sequences=0))
     if quick.mode == "proved":
         return True
