@@ -7,6 +7,30 @@
 // so one pass over the neurons in index order computes a step. Sums run left to right and then
 // add the bias, the order of the numpy reference.
 
+// One step: inputs x and the carried states in, every node's value in v, the next states in
+// carried. Shared by both kernels so they compute the same bits.
+void graph_step(real *v, real *carried, __global const real *x,
+                __global const int *act_kind, __global const real *act_factor,
+                __global const real *act_leak, __global const int *edge_start,
+                __global const int *edge_src, __global const real *edge_weight,
+                __global const real *bias, __global const int *next_node)
+{
+    for (int i = 0; i < N_INPUTS; i++) v[i] = x[i];
+    for (int s = 0; s < N_STATES; s++) v[N_INPUTS + s] = carried[s];
+    for (int n = 0; n < N_NEURONS; n++) {
+        int first = edge_start[n], last = edge_start[n + 1];
+        real acc = (real)0.0;
+        for (int e = first; e < last; e++) {
+            real term = edge_weight[e] * v[edge_src[e]];
+            acc = e == first ? term : acc + term;
+        }
+        v[N_INPUTS + N_STATES + n] =
+            activation(act_kind[n], act_factor[n], act_leak[n], acc + bias[n]);
+    }
+    for (int s = 0; s < N_STATES; s++)
+        carried[s] = next_node[s] < 0 ? (real)0.0 : v[next_node[s]];
+}
+
 __kernel void simulate(const int steps,
                        __global const real *inputs,      // [B, T, N_INPUTS]
                        __global real *out_values,        // [B, T, N_OUTPUTS]
@@ -28,21 +52,8 @@ __kernel void simulate(const int steps,
     for (int s = 0; s < N_STATES; s++) carried[s] = init[s];
 
     for (int t = 0; t < steps; t++) {
-        __global const real *x = inputs + (b * steps + t) * N_INPUTS;
-        for (int i = 0; i < N_INPUTS; i++) v[i] = x[i];
-        for (int s = 0; s < N_STATES; s++) v[N_INPUTS + s] = carried[s];
-        for (int n = 0; n < N_NEURONS; n++) {
-            int first = edge_start[n], last = edge_start[n + 1];
-            real acc = (real)0.0;
-            for (int e = first; e < last; e++) {
-                real term = edge_weight[e] * v[edge_src[e]];
-                acc = e == first ? term : acc + term;
-            }
-            v[N_INPUTS + N_STATES + n] =
-                activation(act_kind[n], act_factor[n], act_leak[n], acc + bias[n]);
-        }
-        for (int s = 0; s < N_STATES; s++)
-            carried[s] = next_node[s] < 0 ? (real)0.0 : v[next_node[s]];
+        graph_step(v, carried, inputs + (b * steps + t) * N_INPUTS, act_kind, act_factor, act_leak,
+                   edge_start, edge_src, edge_weight, bias, next_node);
         __global real *out = out_values + (b * steps + t) * N_OUTPUTS;
         for (int o = 0; o < N_OUTPUTS; o++) out[o] = v[output_node[o]];
 #if TRACE
@@ -98,21 +109,8 @@ __kernel void battery(const int length,
             for (int s = 0; s < N_STATES; s++) mark[s] = carried[s];
             have_mark = 1;
         }
-        __global const real *x = rows + (b * row_count + r) * N_INPUTS;
-        for (int i = 0; i < N_INPUTS; i++) v[i] = x[i];
-        for (int s = 0; s < N_STATES; s++) v[N_INPUTS + s] = carried[s];
-        for (int n = 0; n < N_NEURONS; n++) {
-            int first = edge_start[n], last = edge_start[n + 1];
-            real acc = (real)0.0;
-            for (int e = first; e < last; e++) {
-                real term = edge_weight[e] * v[edge_src[e]];
-                acc = e == first ? term : acc + term;
-            }
-            v[N_INPUTS + N_STATES + n] =
-                activation(act_kind[n], act_factor[n], act_leak[n], acc + bias[n]);
-        }
-        for (int s = 0; s < N_STATES; s++)
-            carried[s] = next_node[s] < 0 ? (real)0.0 : v[next_node[s]];
+        graph_step(v, carried, rows + (b * row_count + r) * N_INPUTS, act_kind, act_factor, act_leak,
+                   edge_start, edge_src, edge_weight, bias, next_node);
         __global const real *y = want + (b * row_count + r) * N_OUTPUTS;
         int bad = 0;
         for (int o = 0; o < N_OUTPUTS; o++) {

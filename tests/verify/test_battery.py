@@ -189,3 +189,19 @@ def test_focused_starts_follow_the_explorations_paths_to_the_thinnest_margins() 
     checker = Verifier.for_graph(right, PROGRAMS["delay1"])
     margin, cex = checker.focused_check(right, checker.explore(right, 500))
     assert cex is None and margin > 0
+
+
+def test_the_kernel_and_numpy_agree_on_every_sequence() -> None:
+    from bonsaic.ir.opencl import opencl_available, opencl_precision
+
+    if not (opencl_available() and opencl_precision() == "float64"):
+        pytest.skip("no double-precision OpenCL device: the battery runs on numpy only")
+    graph = all_ones_drifting(700)
+    battery = plan_battery(SpecTable(ALL_ONES, 1, 1), BatterySettings(word_length=3, length=3_000))
+    on_kernel = run_battery(graph, battery, numpy_steps=0)
+    on_numpy = run_battery(graph, battery, numpy_steps=battery.length)
+    assert on_kernel.earliest() == on_numpy.earliest() is not None
+    failing = on_numpy.first_wrong >= 0
+    # numpy stops every sequence at the first failure of any: the kernel's are the same or later
+    assert np.all(on_kernel.first_wrong[failing] == on_numpy.first_wrong[failing])
+    assert np.all((on_kernel.first_wrong >= 0) >= failing)
