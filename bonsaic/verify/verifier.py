@@ -2,15 +2,23 @@
 
 ``verify`` first explores the product automaton exhaustively (:mod:`bonsaic.verify.explore`). If the
 exploration closes, the answer holds for every sequence length ("proved"). If it does not close
-(continuous states that never repeat exactly), an inductive box invariant seeded by the explored
-states can still prove it for every length (:mod:`bonsaic.verify.boxes`). Otherwise every allowed
-input sequence up to the depth reached has still been checked, and two random samples from
-:meth:`Program.generate` are simulated on top ("bounded"): many sequences of moderate length, and a
-few very long ones, because a network whose states drift slowly can be right for hundreds of steps
-and then go wrong (a trained parens counter did, at step 1507).
+(continuous states that never repeat exactly), an inductive invariant can still prove it for every
+length: interval boxes (:mod:`bonsaic.verify.boxes`), then boxes checked over blocks of k steps in
+affine arithmetic (:mod:`bonsaic.verify.affine`, the relational prover). Otherwise the graph is
+*bounded, not proved*, after every check that could refute it has passed: every allowed input
+sequence up to the depth reached, the falsification battery (every short input word held for a
+long time from every reachable spec state, :mod:`bonsaic.verify.battery`) and the focused battery
+(the same from the explored states closest to a wrong output), then random samples from
+:meth:`Program.generate` -- many sequences of moderate length and a few very long ones -- and as
+many periodic ones (:mod:`bonsaic.verify.lasso`), because a network whose states drift slowly can be
+right for thousands of steps and then go wrong.
+
+No verdict rests on a non-finite number: a NaN or infinite value on any explored step is a failure,
+and the invariant searches give up on any non-finite bound.
 
 Passes verify hundreds of candidate graphs against one spec, so the work that depends only on the
-spec (its transitions) lives in a :class:`Verifier` that they keep and reuse.
+spec (its transitions, the battery's plan, the samples) lives in a :class:`Verifier` that they keep
+and reuse. The defaults are in :mod:`bonsaic.verify.defaults`.
 """
 
 from __future__ import annotations
@@ -181,14 +189,14 @@ class Verifier:
         among the words checked, if any."""
         battery = self.battery(settings.for_graph(graph)) if planned is None else planned
         outcome = run_battery(graph, battery)
-        for numpy_steps in (None, battery.length):
-            if numpy_steps is not None:  # the kernel's tanh differs from numpy's in the last bits:
-                outcome = run_battery(graph, battery, numpy_steps)  # numpy is the reference
+        for numpy_only in (False, True):
+            if numpy_only:  # the kernel's tanh differs from numpy's in the last bits: numpy is the reference
+                outcome = run_battery(graph, battery, numpy_steps=battery.length)
             worst = outcome.earliest()
             if worst is None:
                 return outcome.margin, None
             inputs, targets = battery.sequence(worst, int(outcome.first_wrong[worst]) + 1)
-            margin, cex = self._sample_check(graph, inputs[None], targets[None])
+            margin, cex = self._sample_check(graph, inputs[None], targets[None], numpy_only)
             if cex is not None and len(cex) == len(inputs):
                 cex.source = battery.describe(worst)
                 return min(outcome.margin, margin), cex
@@ -308,11 +316,11 @@ class Verifier:
         margin, and the earliest failing prefix if any (e.g. a counterexample found earlier)."""
         return self._sample_check(graph, inputs, targets)
 
-    def _sample_check(self, graph: Graph, inputs: np.ndarray,
-                      targets: np.ndarray) -> tuple[float, Counterexample | None]:
+    def _sample_check(self, graph: Graph, inputs: np.ndarray, targets: np.ndarray,
+                      numpy_only: bool = False) -> tuple[float, Counterexample | None]:
         """Simulate ``inputs`` [B, T, I]; the margin, and the earliest failing prefix if any."""
         length = inputs.shape[1]
-        values = _output_values(graph, np.asarray(inputs, dtype=np.float64))
+        values = _output_values(graph, np.asarray(inputs, dtype=np.float64), numpy_only)
         wrong = np.any((values > 0) != (np.asarray(targets) > 0), axis=2) | ~np.all(np.isfinite(values), axis=2)
         margin = float(np.min(np.abs(values))) if values.size else float("inf")
         if margin != margin:  # NaN: a non-finite output, reported as the failure below
@@ -344,14 +352,15 @@ class Verifier:
         return trace
 
 
-def _output_values(graph: Graph, inputs: np.ndarray) -> np.ndarray:
+def _output_values(graph: Graph, inputs: np.ndarray, numpy_only: bool = False) -> np.ndarray:
     """Simulate a batch (random sequences, or one long witness) with whichever simulator is faster
-    for its size. The kernel is only used in double precision, where it agrees with numpy bit for
-    bit (tanh aside)."""
+    for its size (numpy alone with ``numpy_only``). The kernel is only used in double precision,
+    where it agrees with numpy bit for bit (tanh aside)."""
     from bonsaic.ir.simulate import simulate
 
     work = inputs.shape[0] * inputs.shape[1] * (len(graph.neurons) + graph.edge_count())
-    if inputs.shape[1] * NUMPY_SECONDS_PER_STEP + work * NUMPY_SECONDS_PER_WORK >= OPENCL_MIN_SECONDS:
+    slow = inputs.shape[1] * NUMPY_SECONDS_PER_STEP + work * NUMPY_SECONDS_PER_WORK >= OPENCL_MIN_SECONDS
+    if slow and not numpy_only:
         from bonsaic.ir.opencl import opencl_available, opencl_precision, simulate_opencl
 
         if opencl_available() and opencl_precision() == "float64":
