@@ -184,7 +184,8 @@ def restart_table(results: list[RestartResult]) -> str:
     for r in results:
         mark = "*" if kept is not None and r.index == kept.index else " "
         lines.append(
-            f"{mark} {r.index:>7} {r.accuracy:>9.2%} {_show(r.best_step):>9} "
+            f"{mark} {r.index:>7} {_show(None if r.accuracy != r.accuracy else f'{r.accuracy:.2%}'):>9} "
+            f"{_show(r.best_step):>9} "
             f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {r.verdict:>8} "
             f"{_show(r.edges_after_clip):>6}" + (f"  best snapshot {r.failure}" if r.failure else "")
             + (f"  weights snapped to multiples of {r.grid}" if r.grid else "")
