@@ -264,10 +264,15 @@ class Instrumentation:
                 return self.last_good
             self.stats[-1].notes.append("proof lost here: its input was proved, its (smaller) result is "
                                         "bounded, not proved")
-        self.last_good, self._last_result = event.graph, result
-        self.ctx.prove_in_searches = result.mode == "proved"
+        self.accept(event.graph, result)
         self._good.append((event.index, event.graph))
         return None
+
+    def accept(self, graph: Graph, result: VerifyResult) -> None:
+        """Take ``graph`` as verified with ``result`` without checking it (the caller already did):
+        the input event then finds it unchanged and records that verdict."""
+        self.last_good, self._last_result = graph, result
+        self.ctx.prove_in_searches = result.mode == "proved"
 
     def final_check(self, graph: Graph, index: int) -> Graph:
         """Check the pipeline's result once more with much longer sequences (:meth:`PassContext.
@@ -329,8 +334,7 @@ def optimize(graph: Graph, passes: list[Pass], ctx: PassContext | None = None, *
     ctx = ctx or PassContext()
     instrument = Instrumentation(ctx, dump_dir, print_to)
     if checked is not None and checked.ok:
-        instrument.last_good, instrument._last_result = graph, checked
-        ctx.prove_in_searches = checked.mode == "proved"
+        instrument.accept(graph, checked)
     try:
         result = run_passes(graph, passes, ctx, instrument)
         final = instrument.final_check(result, len(passes) + 1) if final_check else result

@@ -32,6 +32,7 @@ wrong step is earliest (ties: the earlier in the order above): the shortest amon
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -134,7 +135,7 @@ class _Planner:
                     queue.append(nxt)
         return [(state, paths[state]) for state in order]
 
-    def words(self, state: int, length: int):  # noqa: ANN201 (a generator of input-vector tuples)
+    def words(self, state: int, length: int) -> Iterator[tuple[tuple[float, ...], ...]]:
         """Every word of ``length`` input vectors the spec allows from ``state`` on (depth first)."""
         if length == 0:
             yield ()
