@@ -59,12 +59,26 @@ class BonsaicError(Exception):
             loc += f":{self.line}:{max(self.column, 1)}"
         out = [f"{loc}: error: {self.message}"]
         if self.source_line is not None:
-            shown = self.source_line.replace("\t", " ")
+            shown, caret = _window(self.source_line.replace("\t", " "), max(self.column - 1, 0))
             out.append(f"    {shown}")
-            out.append("    " + " " * max(self.column - 1, 0) + "^")
+            out.append("    " + " " * caret + "^")
         if self.hint:
             out.append(f"hint: {self.hint}")
         return "\n".join(out)
 
     def __str__(self) -> str:
         return self.render()
+
+
+SHOWN_WIDTH = 100  # most characters of a source line quoted under a message
+
+
+def _window(line: str, at: int) -> tuple[str, int]:
+    """``line`` cut to :data:`SHOWN_WIDTH` characters around column ``at`` (0-based), with ``...`` where
+    it was cut, and the caret's column in what is shown: a 30,000-character line is not quoted whole."""
+    if len(line) <= SHOWN_WIDTH:
+        return line, at
+    start = min(max(at - SHOWN_WIDTH // 2, 0), len(line) - SHOWN_WIDTH)
+    head = "..." if start > 0 else ""
+    tail = "..." if start + SHOWN_WIDTH < len(line) else ""
+    return head + line[start:start + SHOWN_WIDTH] + tail, at - start + len(head)

@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from bonsaic.cli.common import user_errors
+from bonsaic.spec.limits import CHECK_STATES
 
 
 @user_errors
 def check(
     spec: Annotated[Path, typer.Argument(help="The .bns task spec to check.")],
-    limit: Annotated[int, typer.Option(help="Explore at most this many reachable spec states.", min=1)] = 20_000,
+    limit: Annotated[int, typer.Option(help="Explore at most this many reachable spec states.",
+                                       min=1)] = CHECK_STATES,
 ) -> None:
     """Check a .bns task spec and summarise it (settings after defaults, reachable states)."""
     from bonsaic.spec import Program, load_spec

@@ -54,7 +54,8 @@ def user_errors(fn: F) -> F:
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
             print(f"{where}error: {err.strerror or err}", file=sys.stderr)
-            print("hint: check that the path exists and that you may read or write it", file=sys.stderr)
+            hint = getattr(err, "hint", None) or "check that the path exists and that you may read or write it"
+            print(f"hint: {hint}", file=sys.stderr)
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]

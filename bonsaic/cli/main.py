@@ -7,7 +7,7 @@ import traceback
 
 import typer
 
-from bonsaic import __version__
+from bonsaic import __version__, fsutil
 from bonsaic.cli import check, import_, opt, passes, sample, simulate, snap, stats, train, verify
 from bonsaic.diagnostics import BonsaicError
 
@@ -32,9 +32,13 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.",
                                  callback=_version, is_eager=True),
+    max_input_mb: float = typer.Option(fsutil.DEFAULT_MAX_INPUT_MB, "--max-input-mb", min=0.001,
+                                       help="Refuse to read an input file (spec, model, JSON) larger "
+                                       "than this many MiB."),
 ) -> None:
     """Grow bonsai networks: train sparse RNNs on logic programs, prune them with verified passes, emit
     readable code."""
+    fsutil.max_input_bytes = int(max_input_mb * fsutil.MiB)
 
 
 for _module in (check, sample, train, simulate, stats, verify, snap, import_, opt, passes):

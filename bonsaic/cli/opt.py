@@ -62,22 +62,17 @@ def opt_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
 ) -> None:
     """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code."""
-    from bonsaic.ir.text import load_ir
     from bonsaic.passes.base import PassContext
     from bonsaic.passes.pipeline import optimize, parse_pipeline
     from bonsaic.passes.registry import DEFAULT_PIPELINE
+    from bonsaic.verify.embedded import load_model
 
     if render is not None and output is None:
         raise BonsaicError("--render needs -o/--output: where to write the picture")
     passes = parse_pipeline(pipeline if pipeline is not None else DEFAULT_PIPELINE)
     if not model.is_file():
         raise BonsaicError(f"no such model file: {model}", filename=str(model))
-    graph = load_ir(model)
-    if spec is not None:
-        from bonsaic.spec import load_spec
-
-        task = load_spec(spec)
-        graph.spec_source, graph.spec_name = task.source, task.name
+    graph = load_model(model, spec)
     if not graph.spec_source:
         raise BonsaicError("the model carries no embedded spec to verify the passes against",
                            filename=str(model), hint="give one with --spec TASK.bns")

@@ -41,10 +41,10 @@ def simulate(
     """Run a model on one input sequence and print its outputs at every step."""
     import numpy as np
 
-    from bonsaic.ir import load_ir
     from bonsaic.ir import simulate as run
+    from bonsaic.verify.embedded import load_model
 
-    graph = load_ir(model)
+    graph = load_model(model)
     steps = parse_sequence(seq, len(graph.inputs))
     result = run(graph, np.array([steps], dtype=np.float64), trace=trace)
     print(output_table(graph, steps, result, spec_outputs(graph, steps)))

@@ -32,10 +32,11 @@ def snap_command(
     self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this
     changes behaviour, so only a proof (never random samples) admits the result.
     """
-    from bonsaic.ir.text import load_ir, save_ir
+    from bonsaic.ir.text import save_ir
     from bonsaic.train.snap import snap
+    from bonsaic.verify.embedded import load_model
 
-    snapped = snap(load_ir(model), budget=budget)
+    snapped = snap(load_model(model), budget=budget)
     if snapped is None:
         print(f"no grid from 1 to 1/1024 makes {model} provably right (its exploration does not close within "
               f"{budget} product states, or it is wrong)", file=sys.stderr)

@@ -24,9 +24,9 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Count a model's inputs, outputs, states, neurons and edges."""
-    from bonsaic.ir import load_ir
+    from bonsaic.verify.embedded import load_model
 
-    counts = load_ir(model).stats()
+    counts = load_model(model).stats()
     chosen = {key: counts[key] for key in KEYS}
     if as_json:
         print(json.dumps(chosen))

@@ -45,14 +45,13 @@ def verify_command(
     Verdicts: "proved" (for every sequence length), "bounded, not proved" (every check passed, but
     nothing proves it for all lengths), or a counterexample (exit 1).
     """
-    from bonsaic.ir.text import load_ir
-    from bonsaic.spec import Program, load_spec
     from bonsaic.verify import Verifier
     from bonsaic.verify.battery import BatterySettings
+    from bonsaic.verify.embedded import load_model
     from bonsaic.verify.report import counterexample_table
 
-    graph = load_ir(model)
-    verifier = Verifier.for_graph(graph, Program(load_spec(spec)) if spec is not None else None)
+    graph = load_model(model, spec)
+    verifier = Verifier.for_graph(graph)
     battery = BatterySettings(battery_words, battery_length, battery_sequences if battery_words else 0)
     result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
                              random_length=random_length, max_depth=max_depth,

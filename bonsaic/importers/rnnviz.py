@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bonsaic.fsutil import read_input
 from bonsaic.importers import rnnviz_dump, rnnviz_graph
-from bonsaic.importers.json_access import parse_json
+from bonsaic.importers.json_access import ImportFormatError, parse_json
 from bonsaic.importers.rnnviz_common import HINT
 from bonsaic.ir.graph import Graph
 from bonsaic.spec import Spec
@@ -39,5 +40,11 @@ def import_rnnviz(text: str, filename: str, input_names: list[str], output_names
 
 def load_rnnviz(path: str | Path, spec: Spec) -> Graph:
     """Import the file at ``path`` as an implementation of ``spec`` (embedded in the graph)."""
-    return import_rnnviz(Path(path).read_text(encoding="utf-8"), str(path),
+    data = read_input(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ImportFormatError(f"not a JSON file: invalid UTF-8 at byte {err.start} (binary data?)",
+                                filename=str(path), hint=HINT) from None
+    return import_rnnviz(text, str(path),
                          [decl.name for decl in spec.inputs], list(spec.outputs), spec.source, spec.name)

@@ -63,6 +63,9 @@ class Graph:
     outputs: list[Output] = field(default_factory=list)
     spec_source: str | None = None
     spec_name: str | None = None
+    # 1-based line of the spec's first `|` line in the file this graph was read from (0: not read from
+    # a file); only so that errors in an embedded spec point into the IR file
+    spec_line: int = field(default=0, compare=False, repr=False)
 
     # -- lookups -------------------------------------------------------------------------------
     def copy(self) -> Graph:

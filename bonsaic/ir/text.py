@@ -20,12 +20,11 @@ import json
 import math
 import os
 import re
-from pathlib import Path
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, v_args
 from lark.exceptions import VisitError
 
-from bonsaic.fsutil import atomic_write_text
+from bonsaic.fsutil import atomic_write_text, read_input
 from bonsaic.ir.activations import KINDS, Activation
 from bonsaic.ir.graph import Graph, Neuron, Output, State
 from bonsaic.ir.validate import IRError, SourceMap, validate
@@ -117,7 +116,7 @@ def parse_ir(text: str, filename: str = "<ir>") -> Graph:
 
 def load_ir(path: str | os.PathLike[str]) -> Graph:
     """Read and parse an ``.ir`` file (line endings kept as written, so the spec stays verbatim)."""
-    data = Path(path).read_bytes()
+    data = read_input(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -146,7 +145,9 @@ def _precheck(text: str, filename: str) -> None:
         raise IRError.at(f"not an IR file: control character {control.group()!r} (binary data?)",
                          text, filename, line, col)
     first = re.search(r"^[ \t\f\r]*([^\s#][^\r\n]*)", text, re.MULTILINE)
-    assert first is not None  # the text is not blank
+    if first is None:
+        raise IRError("the file holds only comments", filename=filename,
+                      hint=f"an IR file starts with `{HEADER}` (truncated or not an IR file?)")
     line, col = _position(text, first.start(1))
     words = first.group(1).split("#", 1)[0].split()
     if words[0] != "bonsai-ir":
@@ -303,8 +304,14 @@ class _Builder(Transformer):
         return -value if sign == "-" else value
 
     def spec_block(self, name: Token | None, *lines: Token) -> None:
-        self.graph.spec_name = None if name is None else json.loads(name)
+        try:
+            self.graph.spec_name = None if name is None else json.loads(name)
+        except json.JSONDecodeError as err:
+            raise self._error(f"the spec name is not a valid quoted string: {err.msg}", name,
+                              hint=r'write it as a JSON string, e.g. spec "task.bns"; a backslash is \\ and a '
+                                   r'quote \" inside it') from None
         if lines:
+            self.graph.spec_line = lines[0].line or 0
             self.graph.spec_source = "\n".join(_spec_line(str(line)) for line in lines)
 
 

@@ -7,8 +7,10 @@ empty files and binary data all become one located :class:`SpecError`, never a t
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from lark.exceptions import VisitError
+
+from bonsaic.fsutil import InputTooLarge, read_input
 from bonsaic.spec.checker import check_module
 from bonsaic.spec.errors import Source, SpecError
 from bonsaic.spec.nodes import Pos
@@ -28,7 +30,9 @@ def parse_spec(text: str, filename: str = "<input>") -> Spec:
         raise source.error("this looks like binary data, not a .bns spec (NUL byte)", Pos(line, col))
     try:
         return check_module(parse_module(source), source)
-    except RecursionError:
+    except (RecursionError, VisitError) as err:  # the nesting limit should make this unreachable
+        if isinstance(err, VisitError) and not isinstance(err.orig_exc, RecursionError):
+            raise
         raise source.error("the spec nests expressions or blocks too deeply", None,
                            "split deep expressions with `let` locals") from None
 
@@ -37,11 +41,13 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and check the spec file at ``path``."""
     filename = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_input(path)
     except IsADirectoryError:
         raise SpecError("is a directory, not a .bns file", filename=filename) from None
     except FileNotFoundError:
         raise SpecError("no such file", filename=filename) from None
+    except InputTooLarge as err:
+        raise SpecError(err.strerror, filename=filename, hint=err.hint) from None
     except OSError as err:
         raise SpecError(f"cannot read the file: {err.strerror or err}", filename=filename) from None
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from bonsaic.spec import nodes as n
 from bonsaic.spec.errors import Source, SpecError
+from bonsaic.spec.limits import MAX_NESTING
 
 
 @functools.cache
@@ -265,4 +266,29 @@ def parse_module(source: Source) -> n.Module:
         tree = _parser().parse(source.text)
     except UnexpectedInput as err:
         raise _syntax_error(err, source) from None
+    _check_nesting(tree, source)
     return _ToNodes().transform(tree)
+
+
+def _check_nesting(tree: Tree, source: Source) -> None:
+    """Refuse a parse tree deeper than :data:`MAX_NESTING` before anything walks it recursively.
+
+    Lark's LALR parser builds the tree without recursion, but the transformer, the checker and the
+    evaluator all recurse once per level; measuring the depth here, iteratively, turns 3,000 nested
+    ``?:`` into a located error instead of a RecursionError somewhere downstream.
+    """
+    stack: list[tuple[Tree | Token, int]] = [(tree, 1)]
+    too_deep: list[tuple[int, int]] = []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:  # remember where, but do not descend further
+            meta = node if isinstance(node, Token) else node.meta
+            too_deep.append((getattr(meta, "line", 0) or 0, getattr(meta, "column", 0) or 0))
+            continue
+        if isinstance(node, Tree):
+            stack.extend((child, depth + 1) for child in node.children if child is not None)
+    if too_deep:
+        line, column = min(too_deep)
+        raise source.error(f"the spec nests expressions or blocks more than {MAX_NESTING} levels deep",
+                           n.Pos(line, column) if line else None,
+                           "split deep expressions with `let` locals, or flatten nested `if` with `elif`")

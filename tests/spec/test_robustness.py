@@ -66,7 +66,7 @@ def test_random_text_fails_only_with_spec_errors(text: str) -> None:
 
 def test_deep_nesting_is_a_spec_error_not_a_crash() -> None:
     deep = "output y\nstep { y = " + "not " * 5000 + "true }\n"
-    with pytest.raises(SpecError, match="too deeply"):
+    with pytest.raises(SpecError, match="levels deep"):
         parse_spec(deep)
     fine = Program(parse_spec("output y\nstep { y = " + "not " * 101 + "true }\n"))
     assert fine.step((), ()) == ((), (False,))
