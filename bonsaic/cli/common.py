@@ -10,13 +10,16 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bonsaic.diagnostics import BonsaicError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file even if bonsaic did not "
+                                     "write it or it is one of this command's inputs.")]
 
 
 def report(err: BonsaicError) -> None:
@@ -35,8 +38,13 @@ def user_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import numpy as np
+
         try:
-            return fn(*args, **kwargs)
+            # an overflow in a simulation is detected and reported as a non-finite value (a failed
+            # check), so numpy's own RuntimeWarning lines would only be noise on the user's terminal
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                return fn(*args, **kwargs)
         except BonsaicError as err:
             report(err)
             raise typer.Exit(code=err.exit_code) from None

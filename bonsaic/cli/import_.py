@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bonsaic.cli.common import user_errors
+from bonsaic.cli.common import Force, user_errors
 
 import_app = typer.Typer(name="import", help="Import a network made by another tool.", no_args_is_help=True,
                          add_completion=False, rich_markup_mode=None)
@@ -26,12 +26,15 @@ def rnnviz_command(
     spec: Annotated[Path, typer.Option("--spec", exists=True, dir_okay=False, help="The task the network implements (.bns); "
                                        "gives the input/output names and is embedded in the model.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.ir).")],
+    force: Force = False,
 ) -> None:
     """Import an rnn-viz network (either JSON format) as MODEL.ir."""
+    from bonsaic.fsutil import check_output
     from bonsaic.importers import load_rnnviz
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import load_spec
 
+    check_output(output, inputs=(file, spec), force=force)
     graph = load_rnnviz(file, load_spec(spec))
     save_ir(graph, output)
     counts = graph.stats()

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bonsaic.cli.common import user_errors
+from bonsaic.cli.common import Force, user_errors
 from bonsaic.diagnostics import BonsaicError
+from bonsaic.fsutil import check_output
 
 if TYPE_CHECKING:
     from bonsaic.ir.graph import Graph
@@ -60,6 +61,7 @@ def opt_command(
     budget: Annotated[int, typer.Option(help="Most product states the verifier explores.")] = 200_000,
     seed: Annotated[int, typer.Option(help="Seed of the verifier's random sequences.")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
+    force: Force = False,
 ) -> None:
     """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code."""
     from bonsaic.passes.base import PassContext
@@ -72,6 +74,8 @@ def opt_command(
     passes = parse_pipeline(pipeline if pipeline is not None else DEFAULT_PIPELINE)
     if not model.is_file():
         raise BonsaicError(f"no such model file: {model}", filename=str(model))
+    if output is not None:
+        check_output(output, inputs=(model, spec), force=force)
     graph = load_model(model, spec)
     if not graph.spec_source:
         raise BonsaicError("the model carries no embedded spec to verify the passes against",

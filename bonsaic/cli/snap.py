@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bonsaic.cli.common import user_errors
+from bonsaic.cli.common import Force, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +24,7 @@ def snap_command(
                                          "(atomically).")],
     budget: Annotated[int, typer.Option(min=1, help="Most product states one candidate's exploration "
                                         "may visit.")] = 20_000,
+    force: Force = False,
 ) -> None:
     """Round every weight, bias and initial state of MODEL to multiples of 1/2^k (k = 0..10, coarsest
     first) and write the first rounding the verifier proves for all sequence lengths; exit 1 if none is.
@@ -32,10 +33,12 @@ def snap_command(
     self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this
     changes behaviour, so only a proof (never random samples) admits the result.
     """
+    from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir
     from bonsaic.train.snap import snap
     from bonsaic.verify.embedded import load_model
 
+    check_output(output, inputs=(model,), force=force)
     snapped = snap(load_model(model), budget=budget)
     if snapped is None:
         print(f"no grid from 1 to 1/1024 makes {model} provably right (its exploration does not close within "

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bonsaic.cli.common import user_errors
+from bonsaic.cli.common import Force, user_errors
+from bonsaic.spec.config import TRAIN_NUMBERS
 
 if TYPE_CHECKING:  # the trainer imports tinygrad: only when the command runs
     from bonsaic.train.loop import Trainer
@@ -59,22 +60,39 @@ def with_prune_rate(settings: TrainSettings, rate: float) -> TrainSettings:
     return replace(settings, prune=PruneConfig(every=(settings.prune or PruneConfig()).every, rate=rate))
 
 
+def derived_paths(output: Path) -> tuple[Path, Path]:
+    """The checkpoint and the loss log that go with the network written to ``output``:
+    ``task.ir`` -> ``task.safetensors``, ``task.loss.jsonl`` (not ``task.jsonl``, the name a user
+    gives ``bonsaic sample task.bns > task.jsonl``)."""
+    return output.with_suffix(".safetensors"), output.with_suffix(".loss.jsonl")
+
+
+# the spec's sanity limits apply to the flags that override it
+_MAX = {key: limits["at_most"] for key, limits in TRAIN_NUMBERS.items()}
+
+
 @user_errors
 def train_command(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The task spec (.bns).")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the IR "
                                                 "(default: SPEC with the suffix .ir).")] = None,
-    steps: Annotated[int | None, typer.Option(help="Training steps (overrides the spec).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the spec).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Training steps (overrides the spec).", min=0,
+                                              max=_MAX["steps"])] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the spec).", min=0,
+                                             max=_MAX["seed"])] = None,
     restarts: Annotated[int | None, typer.Option(help="Independent networks trained together; the "
-                                                 "smallest solved one is kept.")] = None,
-    batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).", min=1)] = None,
+                                                 "smallest solved one is kept.", min=1,
+                                                 max=_MAX["restarts"])] = None,
+    batch: Annotated[int | None, typer.Option(help="Sequences per step (overrides the spec).", min=1,
+                                              max=_MAX["batch"])] = None,
     length: Annotated[int | None, typer.Option(help="Steps per training sequence (overrides the spec).",
-                                               min=1)] = None,
+                                               min=1, max=_MAX["length"])] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate (overrides the spec; with --resume it "
-                                             "replaces the checkpoint's current rate).", min=0.0)] = None,
+                                             "replaces the checkpoint's current rate).", min=0.0,
+                                             max=_MAX["lr"])] = None,
     state_noise: Annotated[float | None, typer.Option(help="Std. of the noise added to every state during "
-                                                      "training (overrides the spec).", min=0.0)] = None,
+                                                      "training (overrides the spec).", min=0.0,
+                                                      max=_MAX["state_noise"])] = None,
     prune_rate: Annotated[float | None, typer.Option(help="Share of a solved network's remaining weights "
                                                      "fixed at zero per prune while training; 0 turns "
                                                      "pruning off (overrides the spec's prune(rate)).",
@@ -83,18 +101,22 @@ def train_command(
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
+    force: Force = False,
 ) -> None:
     """Train sparse RNNs on SPEC; write the best proved one (else the best bounded one) as unpruned IR.
 
     A solved network the verifier cannot prove is also tried with its weights rounded to multiples
     of 1/2^k; a rounding that is proved replaces it (the restart table says on which grid).
     """
+    from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import load_spec
     from bonsaic.train import jitcache
     from bonsaic.train.log import LossLog
     from bonsaic.train.loop import Trainer
+    from bonsaic.train.model import NetShape
     from bonsaic.train.progress import LiveProgress, QuietProgress
+    from bonsaic.train.resources import check_resources
     from bonsaic.train.restarts import choose, judge_restarts, restart_table
     from bonsaic.train.settings import TrainSettings
 
@@ -103,10 +125,17 @@ def train_command(
                                        length=length, lr=lr, device=device, state_noise=state_noise)
     if prune_rate is not None:
         settings = with_prune_rate(settings, prune_rate)
+    for warning in check_resources(NetShape.from_spec(spec), settings, str(spec_path)):
+        print(warning, file=sys.stderr)
     output = output or spec_path.with_suffix(".ir")
-    checkpoint, log_path = output.with_suffix(".safetensors"), output.with_suffix(".jsonl")
+    checkpoint, log_path = derived_paths(output)
+    check_output(output, inputs=(spec_path, resume), force=force)
+    check_output(checkpoint, inputs=(spec_path,), force=force, what="checkpoint")
+    check_output(log_path, inputs=(spec_path, resume), force=force, what="loss log")
     if resume is None:
         log_path.unlink(missing_ok=True)
+    print(f"training {spec.name}: the network goes to {output}, checkpoints to {checkpoint}, the loss log to "
+          f"{log_path}", file=sys.stderr)
     log = LossLog(log_path)
     trainer = Trainer(spec, settings, log)
     if trainer.jit_cached:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bonsaic.ir.graph import Graph
@@ -26,9 +27,13 @@ def round_to(value: float, denominator: int) -> float:
     """``value`` rounded to the nearest multiple of ``1/denominator``.
 
     Dividing an integer by the denominator (rather than multiplying by a float step) gives the
-    shortest decimal, e.g. 0.3 rather than 0.30000000000000004, so the IR stays readable.
+    shortest decimal, e.g. 0.3 rather than 0.30000000000000004, so the IR stays readable. A value so
+    large that the scaled one overflows is already a whole multiple of every step tried: kept as it is.
     """
-    return round(value * denominator) / denominator
+    scaled = value * denominator
+    if not math.isfinite(scaled):
+        return value
+    return round(scaled) / denominator
 
 
 @dataclass(frozen=True)

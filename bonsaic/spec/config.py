@@ -116,7 +116,7 @@ class _Reader:
         return self.fail(f"unknown {what} `{key}`", pos, hint)
 
     def number(self, value: n.Value, key: str, *, integer: bool = False, positive: bool = False,
-               at_least: float | None = None) -> float | int:
+               at_least: float | None = None, at_most: float | None = None) -> float | int:
         if value.kind != "number" or (integer and not isinstance(value.data, int)):
             kind = "an integer" if integer else "a number"
             raise self.fail(f"`{key}` must be {kind}", value.pos)
@@ -126,6 +126,9 @@ class _Reader:
             raise self.fail(f"`{key}` must be positive, got {value.data}", value.pos)
         if at_least is not None and value.data < at_least:
             raise self.fail(f"`{key}` must be at least {at_least:g}, got {value.data}", value.pos)
+        if at_most is not None and value.data > at_most:
+            raise self.fail(f"`{key}` must be at most {_number(at_most)}, got {_number(value.data)}", value.pos,
+                            LIMIT_HINTS.get(key, "a value this large cannot train on any machine"))
         return int(value.data) if integer else float(value.data)
 
     def boolean(self, value: n.Value, key: str) -> bool:
@@ -168,6 +171,11 @@ class _Reader:
         return got
 
 
+def _number(value: float) -> str:
+    """``1048576`` for a whole number (up to 1e15), ``1e+300`` otherwise."""
+    return f"{int(value)}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def build_model(section: n.Section | None, source: Source) -> ModelConfig:
     """The ``model`` section after defaults (one default cell when no ``cell(...)`` is given)."""
     if section is None:
@@ -178,6 +186,8 @@ def build_model(section: n.Section | None, source: Source) -> ModelConfig:
     seen: set[str] = set()
     for s in section.settings:
         if s.kind == "call" and s.value.data == "cell":
+            if len(cells) == MAX_CELLS:
+                raise read.fail(f"more than {MAX_CELLS} cells", s.pos, LIMIT_HINTS["cells"])
             cells.append(_cell(s.value, read))
         elif s.kind == "assign" and s.key == "dense_activation":
             read.once(seen, s.key, s.pos)
@@ -191,10 +201,10 @@ def build_model(section: n.Section | None, source: Source) -> ModelConfig:
 def _cell(call: n.Value, read: _Reader) -> CellConfig:
     got = read.arguments(call, ("outputs", "states", "activation", "initializer"))
     cell = CellConfig()
-    if "outputs" in got:
-        cell = replace(cell, outputs=int(read.number(got["outputs"], "outputs", integer=True, positive=True)))
-    if "states" in got:
-        cell = replace(cell, states=int(read.number(got["states"], "states", integer=True, positive=True)))
+    for key in ("outputs", "states"):
+        if key in got:
+            value = read.number(got[key], key, integer=True, positive=True, at_most=MAX_CELL_WIDTH)
+            cell = replace(cell, **{key: int(value)})
     if "activation" in got:
         cell = replace(cell, activation=read.activation(got["activation"], "activation"))
     if "initializer" in got:
@@ -202,18 +212,35 @@ def _cell(call: n.Value, read: _Reader) -> CellConfig:
     return cell
 
 
-_TRAIN_NUMBERS: dict[str, dict] = {
-    "lr": {"positive": True},
-    "batch": {"integer": True, "positive": True},
-    "length": {"integer": True, "positive": True},
-    "steps": {"integer": True, "at_least": 0},
-    "seed": {"integer": True, "at_least": 0},
-    "restarts": {"integer": True, "positive": True},
-    "patience": {"integer": True, "at_least": 0},
-    "state_noise": {"at_least": 0},
+# Sanity limits: far beyond anything that trains a bonsai, and small enough that a typo (an extra
+# zero or five) is a located error here rather than an allocation failure or an hour-long compile
+# later. Whether a configuration inside them fits this machine is estimated when training starts.
+MAX_CELLS = 16
+MAX_CELL_WIDTH = 4096
+LIMIT_HINTS = {
+    "cells": "each cell is compiled unrolled over the sequence length; bonsai networks use one or two",
+    "outputs": "a cell this wide is no bonsai; the seed post's networks have 4 to 16 outputs per cell",
+    "states": "a cell this wide is no bonsai; the seed post's networks have 2 to 10 states per cell",
+    "batch": "sequences per step; 64 to 1024 is typical",
+    "length": "steps per training sequence; the training step is compiled unrolled over it (20 is typical)",
+    "restarts": "networks trained side by side in one model; 1 to 16 is typical",
+    "steps": "training steps; a few thousand to a few hundred thousand is typical",
+    "state_noise": "the standard deviation of noise added to the states, which live in [-1, 1]",
+    "lr": "Adam's learning rate; 0.001 to 0.05 is typical",
+    "seed": "any integer from 0 to 2**63 - 1",
+}
+TRAIN_NUMBERS: dict[str, dict] = {
+    "lr": {"positive": True, "at_most": 10.0},
+    "batch": {"integer": True, "positive": True, "at_most": 2**20},
+    "length": {"integer": True, "positive": True, "at_most": 10_000},
+    "steps": {"integer": True, "at_least": 0, "at_most": 10**9},
+    "seed": {"integer": True, "at_least": 0, "at_most": 2**63 - 1},
+    "restarts": {"integer": True, "positive": True, "at_most": 1024},
+    "patience": {"integer": True, "at_least": 0, "at_most": 10**9},
+    "state_noise": {"at_least": 0, "at_most": 10.0},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
-_TRAIN_KEYS = (*_TRAIN_NUMBERS, "optimizer", "regularizer", "prune")
+_TRAIN_KEYS = (*TRAIN_NUMBERS, "optimizer", "regularizer", "prune")
 
 
 def build_train(section: n.Section | None, source: Source) -> TrainConfig:
@@ -236,8 +263,8 @@ def build_train(section: n.Section | None, source: Source) -> TrainConfig:
             config = replace(config, regularizer=_regularizer(s.value, read))
         elif s.kind == "call" and s.value.data == "prune":
             config = replace(config, prune=_prune(s.value, read))
-        elif s.kind == "assign" and s.key in _TRAIN_NUMBERS:
-            config = replace(config, **{s.key: read.number(s.value, s.key, **_TRAIN_NUMBERS[s.key])})
+        elif s.kind == "assign" and s.key in TRAIN_NUMBERS:
+            config = replace(config, **{s.key: read.number(s.value, s.key, **TRAIN_NUMBERS[s.key])})
         elif s.kind == "assign" and s.key == "optimizer":
             config = replace(config, optimizer=read.choice(s.value, "optimizer", OPTIMIZERS))
         else:

@@ -2,7 +2,9 @@
 
 Each evaluation writes ``{"step", "mse", "reg", "accuracy", "sparsity", "lr", "steps_per_second"}``
 (lists hold one value per restart); events such as NaN recoveries and schedule changes write
-``{"step", "event"}``. The file is appended to, so a resumed run continues the same log.
+``{"step", "event"}``. The file is appended to, so a resumed run continues the same log. Its first
+line, ``{"bonsaic": VERSION, "log": "loss"}``, marks it as bonsaic's own, so a later run may replace it
+(:func:`bonsaic.fsutil.written_by_bonsaic`) while a user's file of the same name is never touched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ class LossLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = self.path.open("a", encoding="utf-8")
+        if self._fh.tell() == 0:
+            from bonsaic import __version__
+
+            self.write({"bonsaic": __version__, "log": "loss"})
 
     def write(self, record: dict[str, Any]) -> None:
         self._fh.write(json.dumps(record) + "\n")

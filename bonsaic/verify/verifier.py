@@ -385,7 +385,7 @@ def _exhaustive_counterexample(ex: Exploration) -> Counterexample:
 def _non_finite_reason(ex: Exploration, step: int) -> str | None:
     """Which nodes are not finite on ``step`` (None when all are)."""
     values = ex.step_values[step]
-    bad = [f"{name} = {values[k]!r}" for k, name in enumerate(ex.node_names) if not np.isfinite(values[k])]
+    bad = [f"{name} = {float(values[k])}" for k, name in enumerate(ex.node_names) if not np.isfinite(values[k])]
     if not bad:
         return None
     return "a value is not finite (" + ", ".join(bad[:4]) + (", ..." if len(bad) > 4 else "") + ")"

@@ -29,7 +29,7 @@ def test_train_writes_verified_ir_checkpoint_and_log(tmp_path: Path) -> None:
     assert "proved for all sequence lengths" in result.output  # train says what the user holds
     assert "proved" in result.output.split("verdict")[1].splitlines()[1]  # the kept restart's row
     assert (tmp_path / "delay1.safetensors").stat().st_size > 0
-    records = [json.loads(line) for line in (tmp_path / "delay1.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (tmp_path / "delay1.loss.jsonl").read_text().splitlines()]
     assert records[-1]["step"] == 300 and len(records[-1]["accuracy"]) == 2
 
 
@@ -56,7 +56,7 @@ def test_resume_with_lr_replaces_the_checkpoints_rate(tmp_path: Path) -> None:
     assert resumed.exit_code in (0, 1), resumed.output
     arrays, meta = load_checkpoint(tmp_path / "delay1.safetensors")
     assert meta["step"] == 30 and arrays["opt.lr"][0] == np.float32(0.0001)
-    events = [json.loads(line) for line in (tmp_path / "delay1.jsonl").read_text().splitlines()]
+    events = [json.loads(line) for line in (tmp_path / "delay1.loss.jsonl").read_text().splitlines()]
     assert any(e.get("event") == "lr set to 0.0001" and e["step"] == 20 for e in events)
 
 
