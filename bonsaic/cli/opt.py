@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bonsaic.cli.common import Force, user_errors
+from bonsaic.cli.common import Force, progress_bar, user_errors
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import check_output
 
 if TYPE_CHECKING:
     from bonsaic.ir.graph import Graph
-    from bonsaic.passes.base import PassStats, ProgressFn
+    from bonsaic.passes.base import PassStats
 
 
 class Emit(StrEnum):
@@ -80,7 +78,7 @@ def opt_command(
     if not graph.spec_source:
         raise BonsaicError("the model carries no embedded spec to verify the passes against",
                            filename=str(model), hint="give one with --spec TASK.bns")
-    with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+    with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
         ctx = PassContext(budget=budget, seed=seed, progress=progress)
         result = optimize(graph, passes, ctx, dump_dir=dump_ir,
                           print_to=sys.stderr if print_after_all else None)
@@ -113,26 +111,6 @@ def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output:
         sys.stdout.write(code)
     else:
         atomic_write_text(output, code)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[ProgressFn]:
-    """A ``progress(description, done, total)`` callback drawing a rich bar on stderr, or a no-op."""
-    if not enabled:
-        yield lambda description, done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(description: str, done: int, total: int) -> None:
-            if description not in tasks:
-                tasks[description] = bar.add_task(description, total=total)
-            bar.update(tasks[description], completed=done, total=total)
-
-        yield update
 
 
 def _print_stats(rows: list[PassStats], verifier_calls: int) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bonsaic.cli.common import user_errors
+from bonsaic.cli.common import progress_bar, user_errors
 from bonsaic.verify import defaults as D
 
 
@@ -39,6 +40,7 @@ def verify_command(
                                                 "steps).")] = D.LONG_SEQUENCES,
     long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = D.LONG_LENGTH,
     seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = D.SEED,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
 ) -> None:
     """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not.
 
@@ -53,9 +55,11 @@ def verify_command(
     graph = load_model(model, spec)
     verifier = Verifier.for_graph(graph)
     battery = BatterySettings(battery_words, battery_length, battery_sequences if battery_words else 0)
-    result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
-                             random_length=random_length, max_depth=max_depth,
-                             long_sequences=long_sequences, long_length=long_length, battery=battery)
+    with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
+        result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
+                                 random_length=random_length, max_depth=max_depth,
+                                 long_sequences=long_sequences, long_length=long_length, battery=battery,
+                                 progress=progress)
     if result.counterexample is not None:
         names = [out.name for out in graph.outputs]
         print(counterexample_table(result.counterexample, graph.inputs, names,

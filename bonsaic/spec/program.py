@@ -93,6 +93,22 @@ class Program:
             self._memo[key] = (tuple(int(x) for x in next_states[0]), tuple(bool(x) for x in outputs[0]))
         return self._memo[key]
 
+    def successors(self, states: list[State]) -> list[tuple[list[Inputs], list[State], list[Inputs]]]:
+        """Every allowed step out of each of ``states`` at once: per state (input vectors, next
+        states, outputs), in :attr:`input_vectors` order. One evaluator call for all of them, where
+        ``allowed_inputs`` and ``step`` per vector would make 1 + 2**inputs per state; the verifier
+        asks this once per frontier of new spec states."""
+        width = len(self.spec.state_vars)
+        allowed, successors, outputs = self._expand(np.array(states, dtype=np.int64).reshape(len(states), width))
+        vectors = [tuple(bool(b) for b in row) for row in self.input_vectors.tolist()]
+        next_rows = iter([tuple(int(x) for x in row) for row in successors.tolist()])
+        result = []
+        for k in range(len(states)):
+            chosen = np.flatnonzero(allowed[k]).tolist()
+            result.append(([vectors[v] for v in chosen], [next(next_rows) for _ in chosen],
+                           [tuple(bool(b) for b in outputs[k, v]) for v in chosen]))
+        return result
+
     def reachable_states(self, limit: int = 100_000) -> list[State] | None:
         """Every state reachable from the initial one under allowed inputs, or None if > ``limit``."""
         table = self.transitions(limit)

@@ -19,6 +19,12 @@ of two inputs, ...). A level that would take the count past ``max_sequences`` is
 wide input alphabets get shorter words; the first level is cut to the first start states instead.
 :attr:`Battery.word_length` says which length was reached.
 
+Planning walks the spec's own transition table, which costs an evaluation per spec state never seen
+before. A spec whose states never repeat (a counter up to 2·10⁹) would have the planner evaluate
+millions of them, so planning stops after :data:`~bonsaic.verify.defaults.BATTERY_SPEC_STATES` new
+spec states: the sequence being planned ends there, no further one is planned, and the verdict says
+that the battery was cut short.
+
 A sequence is stored compactly as a *head* (the prefix and the repetitions before the spec's state
 at the word boundaries starts to cycle) and a *loop* (one full cycle of the spec, repeated). When
 the graph's state at the start of a loop equals its state at the start of the previous loop, every
@@ -82,6 +88,7 @@ class Battery:
     prefixes: list[int]
     word_length: int
     starts: int
+    truncated: bool = False  # planning stopped at the spec-state limit (see the module docstring)
 
     def __len__(self) -> int:
         return len(self.head)
@@ -110,9 +117,14 @@ class Battery:
 class _Planner:
     """Walks the spec's transition table; builds the battery's rows."""
 
-    def __init__(self, table: SpecTable) -> None:
+    def __init__(self, table: SpecTable, new_states: int = defaults.BATTERY_SPEC_STATES) -> None:
         self.table = table
         self._lookup: dict[int, dict[tuple[float, ...], int]] = {}
+        self._stop_at = table.computed + new_states
+
+    def exhausted(self) -> bool:
+        """Whether planning has evaluated its share of new spec states."""
+        return self.table.computed >= self._stop_at
 
     def move(self, state: int, vector: tuple[float, ...]) -> int | None:
         """The move of ``state`` that reads ``vector`` (None when the spec forbids it there)."""
@@ -173,7 +185,7 @@ class _Planner:
         seen: dict[int, int] = {}
         state: int | None = start
         steps = len(prefix)
-        while state is not None and state not in seen and steps < length:
+        while state is not None and state not in seen and steps < length and not self.exhausted():
             seen[state] = len(applications)
             state, path = self.apply(state, word)
             applications.append(path)
@@ -222,7 +234,7 @@ def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings()
                     level.append((state, prefix, word))
                 if len(level) > room:
                     break
-            if len(level) > room:
+            if len(level) > room or planner.exhausted():
                 break
         if len(level) > room:
             if k == 1:
@@ -232,11 +244,15 @@ def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings()
         reached = k
     heads, loops, words, prefixes = [], [], [], []
     for state, prefix, word in chosen:
+        if planner.exhausted():
+            break
         head, loop = planner.sequence(state, prefix, word, settings.length)
         heads.append(planner.rows(head))
         loops.append(planner.rows(loop))
         words.append(word)
         prefixes.append(len(prefix))
+    truncated = planner.exhausted()
+    chosen = chosen[:len(heads)]
     width = max((len(h[0]) + len(lp[0]) for h, lp in zip(heads, loops, strict=True)), default=0)
     rows = np.zeros((len(chosen), max(width, 1), table.n_inputs))
     want = np.ones((len(chosen), max(width, 1), table.n_outputs))
@@ -245,7 +261,7 @@ def plan_battery(table: SpecTable, settings: BatterySettings = BatterySettings()
         rows[b, len(hx) : len(hx) + len(lx)], want[b, len(hy) : len(hy) + len(ly)] = lx, ly
     return Battery(rows, want, np.array([len(h[0]) for h in heads], dtype=np.int64),
                    np.array([len(lp[0]) for lp in loops], dtype=np.int64), settings.length, words, prefixes,
-                   reached, len({state for state, _p, _w in chosen}))
+                   reached, len({state for state, _p, _w in chosen}), truncated)
 
 
 @dataclass

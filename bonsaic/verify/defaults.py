@@ -14,6 +14,9 @@ BATTERY_SEQUENCES = 512  # ... at most this many sequences (wide alphabets get s
 BATTERY_WORK = 2e9  # ... and words longer than one input only while sequences x length x (edges +
 # neurons) stays within this (about 2 s on the OpenCL kernel): a large network gets every constant
 # input from every spec state, a pruned one every word of up to 4 inputs
+PROOF_SPEC_STATES = 100_000  # invariant searches run only on specs with at most this many reachable states
+BATTERY_SPEC_STATES = 50_000  # new spec states the battery's planning may evaluate (~60 us each): a spec
+# whose states never repeat gets a battery cut short, not an hour of planning
 SEARCH_BATTERY_LENGTH = 8_192  # the battery inside a pass's searches; its results are audited in full
 RANDOM_SEQUENCES = 1_000  # i.i.d. random sequences ...
 RANDOM_LENGTH = 100  # ... of this length

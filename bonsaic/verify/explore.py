@@ -36,6 +36,7 @@ Steps are ordered by BFS level, so ``step_product`` is non-decreasing in depth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,6 +137,10 @@ def _row_keys(rows: np.ndarray) -> np.ndarray:
     return contiguous.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()
 
 
+Progress = Callable[[str, int, int], None]
+"""``progress(description, done, total)``: how a long verification reports how far it is."""
+
+
 @dataclass
 class _Level:
     product: np.ndarray
@@ -148,6 +153,7 @@ def _pair_with_inputs(frontier: np.ndarray, product_spec: np.ndarray, table: Spe
     """Every (frontier product state, allowed input) pair, grouped by spec state."""
     fspec = product_spec[frontier]
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    table.prefetch(np.unique(fspec).tolist())
     for spec in np.unique(fspec):
         members = frontier[fspec == spec]
         moves = table.moves(int(spec))
@@ -216,7 +222,7 @@ class _Explorer:
             self.products.extend(np.stack([unique[fresh] // _GRAPH_IDS, unique[fresh] % _GRAPH_IDS], axis=1))
         return ids[inverse.ravel()]
 
-    def run(self, budget: int, max_depth: int) -> Exploration:
+    def run(self, budget: int, max_depth: int, progress: Progress | None = None) -> Exploration:
         frontier = np.array([0], dtype=np.int64)
         depth, closed, mismatch = 0, False, None
         while True:
@@ -225,6 +231,8 @@ class _Explorer:
                 break
             if self.products.size > budget or depth >= max_depth:
                 break
+            if progress is not None:
+                progress("exploring product states", min(self.products.size, budget), budget)
             products = self.products.array()
             level = _pair_with_inputs(frontier, products[:, 0], self.table)
             states = self.graph_rows.array()[products[level.product, 1]]
@@ -270,8 +278,9 @@ class _Explorer:
         )
 
 
-def explore_with_table(graph: Graph, table: SpecTable, budget: int, max_depth: int) -> Exploration:
+def explore_with_table(graph: Graph, table: SpecTable, budget: int, max_depth: int,
+                       progress: Progress | None = None) -> Exploration:
     """BFS over the product automaton until it closes, a step mismatches, more than ``budget``
     product states have been found or ``max_depth`` levels have been checked (see the module
     docstring for what the result holds)."""
-    return _Explorer(graph, table).run(budget, max_depth)
+    return _Explorer(graph, table).run(budget, max_depth, progress)

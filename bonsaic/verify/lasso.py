@@ -24,6 +24,8 @@ from bonsaic.verify.spec_table import SpecTable
 
 MAX_PREFIX = 30
 MAX_WORD = 40
+MAX_RETURN_SEARCH = 10_000  # spec states a search for the way back may visit (a counter that never
+# returns would otherwise have it enumerate every state the spec has)
 
 
 def _walk(table: SpecTable, start: int, steps: int, rng: np.random.Generator) -> tuple[list[int], int]:
@@ -40,10 +42,11 @@ def _walk(table: SpecTable, start: int, steps: int, rng: np.random.Generator) ->
 
 
 def _shortest_path(table: SpecTable, source: int, target: int) -> list[int] | None:
-    """(state, move) pairs of a shortest walk from ``source`` to ``target`` (empty if equal)."""
+    """(state, move) pairs of a shortest walk from ``source`` to ``target`` (empty if equal; None if
+    there is none within :data:`MAX_RETURN_SEARCH` visited states)."""
     previous: dict[int, tuple[int, int]] = {}  # state -> the (state, move) that first reached it
     seen, queue = {source}, deque([source])
-    while queue and target not in seen:
+    while queue and target not in seen and len(seen) < MAX_RETURN_SEARCH:
         state = queue.popleft()
         for move, nxt in enumerate(table.moves(state).next_states.tolist()):
             if nxt not in seen:

@@ -66,31 +66,50 @@ class SpecTable:
             self.states.append(state)
         return found
 
+    @property
+    def computed(self) -> int:
+        """How many spec states have had their moves evaluated (a measure of spec work done)."""
+        return len(self._moves)
+
     def moves(self, index: int) -> Moves:
         """The transitions out of spec state ``index`` (computed on first use)."""
         cached = self._moves.get(index)
         if cached is not None:
             return cached
-        state = self.states[index]
-        allowed = list(self.program.allowed_inputs(state))
-        if not allowed:
-            # a dead end: no sequence goes on from here, so an exploration would "close" on it and
-            # call any graph proved. That is a broken spec, not a proof.
-            spec = getattr(self.program, "spec", None)
-            shown = spec.describe_state(state) if spec is not None else repr(state)
-            raise BonsaicError(f"the spec's constraint admits no input in the reachable state {shown}",
-                               filename=getattr(spec, "name", None) or "<spec>",
-                               hint="every reachable state needs at least one allowed input; check the "
-                               "constraint (`bonsaic check` shows the path to it)")
-        nexts, outs = [], []
-        for bits in allowed:
-            nxt, out = self.program.step(state, tuple(bits))
-            nexts.append(self.index(nxt))
-            outs.append(tuple(out))
-        moves = Moves(
-            inputs=_signs(allowed, self.n_inputs),
-            next_states=np.array(nexts, dtype=np.int64),
-            expected=_signs(outs, self.n_outputs),
-        )
-        self._moves[index] = moves
-        return moves
+        self.prefetch([index])
+        return self._moves[index]
+
+    def prefetch(self, indices: list[int]) -> None:
+        """Compute the moves of every state in ``indices`` not yet known, in one batch where the
+        program can (``bonsaic.spec.Program.successors``): the exploration asks for a whole frontier."""
+        todo = [k for k in dict.fromkeys(indices) if k not in self._moves]
+        if not todo:
+            return
+        states = [self.states[k] for k in todo]
+        successors = getattr(self.program, "successors", None)
+        if successors is not None:
+            found = successors(states)
+        else:  # a stand-in program (tests): one step per input vector
+            found = []
+            for state in states:
+                allowed = list(self.program.allowed_inputs(state))
+                steps = [self.program.step(state, tuple(bits)) for bits in allowed]
+                found.append((allowed, [nxt for nxt, _ in steps], [tuple(out) for _, out in steps]))
+        for index, state, (allowed, next_states, outs) in zip(todo, states, found, strict=True):
+            if not allowed:
+                self._dead_end(state)
+            self._moves[index] = Moves(
+                inputs=_signs(allowed, self.n_inputs),
+                next_states=np.array([self.index(nxt) for nxt in next_states], dtype=np.int64),
+                expected=_signs(outs, self.n_outputs),
+            )
+
+    def _dead_end(self, state: Hashable) -> None:
+        """A reachable state with no allowed input: no sequence goes on from here, so an exploration
+        would "close" on it and call any graph proved. That is a broken spec, not a proof."""
+        spec = getattr(self.program, "spec", None)
+        shown = spec.describe_state(state) if spec is not None else repr(state)
+        raise BonsaicError(f"the spec's constraint admits no input in the reachable state {shown}",
+                           filename=getattr(spec, "name", None) or "<spec>",
+                           hint="every reachable state needs at least one allowed input; check the "
+                           "constraint (`bonsaic check` shows the path to it)")

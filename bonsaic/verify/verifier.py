@@ -31,7 +31,7 @@ from bonsaic.diagnostics import BonsaicError
 from bonsaic.ir.graph import Graph
 from bonsaic.verify import defaults
 from bonsaic.verify.battery import Battery, BatterySettings, focus_starts, plan_battery, run_battery
-from bonsaic.verify.explore import Exploration, explore_with_table
+from bonsaic.verify.explore import Exploration, Progress, explore_with_table
 from bonsaic.verify.spec_table import ProgramLike, SpecTable
 
 DEFAULT_BUDGET = defaults.BUDGET
@@ -240,18 +240,21 @@ class Verifier:
                random_length: int = DEFAULT_RANDOM_LENGTH,
                max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
                long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True,
-               battery: BatterySettings = BatterySettings(), focus: bool = True) -> VerifyResult:
+               battery: BatterySettings = BatterySettings(), focus: bool = True,
+               progress: Progress | None = None) -> VerifyResult:
         """Exhaustive check, then (if it did not close) the invariant searches, then the
         falsification battery and (``focus``) the focused one, then random samples; see the module
         docstring. ``intervals=False`` skips the invariant searches; ``cache=False`` does not keep
-        the samples for later calls."""
-        ex = self.explore(graph, budget, max_depth)
+        the samples for later calls; ``progress`` hears which phase is running."""
+        say = progress or (lambda description, done, total: None)
+        ex = explore_with_table(graph, self.table, budget, max_depth, progress)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
                                 _exhaustive_counterexample(ex))
         if ex.closed:
             return VerifyResult(True, "proved", ex.product_states, ex.margin, ex.depth, 0, 0)
-        if intervals:
+        if intervals and self._spec_is_small():
+            say("searching for an invariant", 0, 1)
             from bonsaic.verify.affine import find_affine_invariant
             from bonsaic.verify.boxes import find_box_invariant
 
@@ -261,26 +264,41 @@ class Verifier:
                     return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
                                         ex.depth, 0, 0, boxes=len(invariant), invariant=method,
                                         invariant_steps=invariant.steps)
+        say("falsification battery", 0, 1)
         margin, cex = self.battery_check(graph, battery)
         if cex is None and battery.max_sequences and focus:
             focus_margin, cex = self.focused_check(graph, ex, battery)
             margin = min(margin, focus_margin)
         planned = self.battery(battery.for_graph(graph))
         words = f"of up to {planned.word_length} inputs" if planned.word_length > 1 else "of one input"
-        checked = (f"{len(planned)} input words {words} from {planned.starts} spec states repeated to "
+        checked = (f"{len(planned)} input word{'s' if len(planned) != 1 else ''} {words} from {planned.starts} spec states repeated to "
                    f"{planned.length} steps") if len(planned) else ""
+        if planned.truncated:
+            checked += (f" (cut short: planning stopped after {defaults.BATTERY_SPEC_STATES:,} new spec "
+                        "states)")
         if cex is None:
+            say("random and periodic sequences", 0, 3)
             random_margin, cex = self._random_check(graph, seed, random_sequences, random_length, cache)
             margin = min(margin, random_margin)
         if cex is None:
+            say("random and periodic sequences", 1, 3)
             long_margin, cex = self._random_check(graph, seed + 1, long_sequences, long_length, cache)
             margin = min(margin, long_margin)
         if cex is None:
+            say("random and periodic sequences", 2, 3)
             lasso_margin, cex = self._lasso_check(graph, seed + 2, long_sequences, long_length, cache)
             margin = min(margin, lasso_margin)
         return VerifyResult(cex is None, "bounded" if cex is None else "failed", ex.product_states,
                             min(margin, ex.margin), ex.depth, random_sequences, random_length, cex,
                             long_sequences, long_length, battery=checked)
+
+    def _spec_is_small(self) -> bool:
+        """Whether the spec has at most :data:`~bonsaic.verify.defaults.PROOF_SPEC_STATES` reachable
+        states: an invariant needs a box per spec state, so beyond that no search can succeed, and
+        enumerating the spec's words (a counter to 2·10⁹) would only take hours. Programs without
+        their own transition tables (stand-ins in tests) count as small."""
+        transitions = getattr(self.program, "transitions", None)
+        return transitions is None or transitions(defaults.PROOF_SPEC_STATES) is not None
 
     def screen(self, graph: Graph, seed: int = 0) -> bool:
         """A cheap necessary condition for :meth:`verify`: False means ``graph`` is wrong (a
