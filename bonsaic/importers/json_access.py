@@ -17,6 +17,9 @@ import numpy as np
 from bonsaic.diagnostics import BonsaicError
 
 
+MAX_INTEGER = 65_536  # largest layer size or index an rnn-viz file may give (bonsai layers have a handful)
+
+
 class ImportFormatError(BonsaicError):
     """A file given to an importer is not valid JSON or not in the expected shape."""
 
@@ -28,6 +31,12 @@ def parse_json(text: str, filename: str, hint: str) -> JsonNode:
     except json.JSONDecodeError as err:
         raise ImportFormatError.at(f"malformed JSON: {err.msg}", text, filename, err.lineno, err.colno,
                                    hint) from None
+    except RecursionError:  # Python's json module recurses once per nested array or object
+        raise ImportFormatError("the JSON nests arrays or objects too deeply to be a network",
+                                filename=filename, hint=hint) from None
+    except ValueError:  # an integer literal beyond Python's 4,300-digit conversion limit
+        raise ImportFormatError("malformed JSON: a number with thousands of digits", filename=filename,
+                                hint=hint) from None
 
 
 @dataclass(frozen=True)
@@ -71,14 +80,23 @@ class JsonNode:
     def number(self) -> float:
         if isinstance(self.value, bool) or not isinstance(self.value, int | float):
             raise self.error(f"expected a number, got {_kind(self.value)}")
-        if not math.isfinite(self.value):
-            raise self.error(f"expected a finite number, got {self.value}")
-        return float(self.value)
+        try:
+            value = float(self.value)
+        except OverflowError:  # an integer literal beyond the float range
+            raise self.error(f"{_short(self.value)} is too large for a number") from None
+        if not math.isfinite(value):
+            raise self.error(f"expected a finite number, got {_short(self.value)}")
+        return value
 
     def integer(self) -> int:
+        """A non-negative integer up to :data:`MAX_INTEGER`: every integer in these files is a layer
+        size or an index, and a size of 10⁹ would only allocate for seconds before failing."""
         number = self.number()
         if number != int(number) or number < 0:
-            raise self.error(f"expected a non-negative integer, got {self.value}")
+            raise self.error(f"expected a non-negative integer, got {_short(self.value)}")
+        if number > MAX_INTEGER:
+            raise self.error(f"{_short(self.value)} is too large for a layer size or index (at most "
+                             f"{MAX_INTEGER:,})")
         return int(number)
 
     def string(self) -> str:
@@ -99,6 +117,12 @@ class JsonNode:
         if len(row_nodes) != rows:
             raise self.error(f"expected {rows} rows ({what}), got {len(row_nodes)}")
         return np.array([r.vector(cols, what) for r in row_nodes], dtype=np.float64).reshape(rows, cols)
+
+
+def _short(value: Any) -> str:
+    """``value`` as a message shows it: a 400-digit integer is cut to its first digits."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _kind(value: Any) -> str:
