@@ -16,7 +16,6 @@ import numpy as np
 
 from bonsaic.diagnostics import BonsaicError
 
-
 MAX_INTEGER = 65_536  # largest layer size or index an rnn-viz file may give (bonsai layers have a handful)
 
 
