@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "train": {"ir", "spec", "verify", "passes"},
     "cli": {"ir", "spec", "verify", "importers", "passes", "backends", "train"},
 }
-LEAVES = {"diagnostics", "fsutil"}
+LEAVES = {"diagnostics", "fsutil", "memory"}
 THIRD_PARTY_ONLY_IN = {"tinygrad": {"train"}}
 
 

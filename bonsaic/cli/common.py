@@ -60,6 +60,11 @@ def user_errors(fn: F) -> F:
             except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
                 pass
             raise typer.Exit(code=141) from None
+        except MemoryError:
+            print("error: out of memory (a setting asked for more than this machine has)", file=sys.stderr)
+            print("hint: lower the sizes given on the command line or in the spec (count, length, batch, "
+                  "restarts, sequences)", file=sys.stderr)
+            raise typer.Exit(code=2) from None
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
             print(f"{where}error: {err.strerror or err}", file=sys.stderr)

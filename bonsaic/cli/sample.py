@@ -19,9 +19,15 @@ def sample(
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed (same seed, same data).", min=0)] = 0,
 ) -> None:
     """Print random input/output sequences of a task spec as JSON lines."""
+    from bonsaic import memory
     from bonsaic.spec import Program, load_spec
 
-    inputs, targets = Program(load_spec(spec)).generate(count, length, seed)
+    task = load_spec(spec)
+    values = count * length * (len(task.inputs) + len(task.outputs))
+    memory.require(values * 64, f"sampling {count} sequences of {length} steps",  # JSON-ready Python lists
+                   "lower --count or --length (or run the command several times with different --seed)",
+                   str(spec))
+    inputs, targets = Program(task).generate(count, length, seed)
     for x, y in zip(inputs.astype(int).tolist(), targets.astype(int).tolist(), strict=True):
         typer.echo(json.dumps({"inputs": x, "outputs": y}, separators=(",", ":")))
 

@@ -47,12 +47,18 @@ def verify_command(
     Verdicts: "proved" (for every sequence length), "bounded, not proved" (every check passed, but
     nothing proves it for all lengths), or a counterexample (exit 1).
     """
+    from bonsaic import memory
     from bonsaic.verify import Verifier
     from bonsaic.verify.battery import BatterySettings
     from bonsaic.verify.embedded import load_model
     from bonsaic.verify.report import counterexample_table
 
     graph = load_model(model, spec)
+    width = len(graph.inputs) + len(graph.outputs) + 2
+    for count, length, flags in ((random_sequences, random_length, "--random-sequences or --random-length"),
+                                 (long_sequences, long_length, "--long-sequences or --long-length")):
+        memory.require(3 * 8 * count * length * width, f"checking {count} sequences of {length} steps",
+                       f"lower {flags}", str(model))
     verifier = Verifier.for_graph(graph)
     battery = BatterySettings(battery_words, battery_length, battery_sequences if battery_words else 0)
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:

@@ -17,15 +17,13 @@ roughly one second per unrolled cell step.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from bonsaic.diagnostics import BonsaicError
+from bonsaic import memory
 from bonsaic.train.model import NetShape
 from bonsaic.train.settings import TrainSettings
 
 OVERHEAD = 4  # tinygrad's temporaries and the JIT's buffers, on top of the arrays counted
-USABLE = 0.8  # share of the available memory a run may plan to use
 SLOW_COMPILE_STEPS = 200  # unrolled cell steps (cells x length) above which the compile takes minutes
 SECONDS_PER_UNROLLED_STEP = 1.0
 
@@ -59,33 +57,15 @@ def estimate(shape: NetShape, settings: TrainSettings) -> Estimate:
                     max(above_typical, key=above_typical.__getitem__))
 
 
-def available_memory() -> int | None:
-    """Bytes the system can give this process now (``MemAvailable``), or None where unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def check_resources(shape: NetShape, settings: TrainSettings, filename: str,
                     available: int | None = None) -> list[str]:
     """Refuse a run that cannot fit in memory (BonsaicError naming the setting to lower); return
     warnings to print first (a compile that will take minutes)."""
     need = estimate(shape, settings)
-    available = available_memory() if available is None else available
-    if available is not None and need.memory > USABLE * available:
-        raise BonsaicError(
-            f"this training run needs about {_gib(need.memory)} of memory; {_gib(available)} is available",
-            filename=filename,
-            hint=f"lower {need.biggest} (batch {settings.batch}, length {settings.length}, restarts "
-                 f"{settings.restarts}, cells {[c.outputs for c in shape.cells]} outputs wide)")
+    memory.require(need.memory, "this training run",
+                   f"lower {need.biggest} (batch {settings.batch}, length {settings.length}, restarts "
+                   f"{settings.restarts}, cells {[c.outputs for c in shape.cells]} outputs wide)",
+                   filename, available)
     warnings = []
     if len(shape.cells) * settings.length > SLOW_COMPILE_STEPS:
         warnings.append(f"warning: the training step is compiled unrolled over {len(shape.cells)} cell(s) x "
@@ -93,7 +73,3 @@ def check_resources(shape: NetShape, settings: TrainSettings, filename: str,
                         "compiling before the first step (once per configuration: later runs load it "
                         "from the cache)")
     return warnings
-
-
-def _gib(n: float) -> str:
-    return f"{n / 2**30:.1f} GiB"
