@@ -26,6 +26,8 @@ def verify_command(
                                               "embedded in the model.")] = None,
     budget: Annotated[int, typer.Option(min=0, help="Most product states to explore exhaustively.")] = D.BUDGET,
     max_depth: Annotated[int, typer.Option(min=0, help="Most breadth-first levels to explore.")] = D.MAX_DEPTH,
+    explore_seconds: Annotated[float, typer.Option(min=0, help="Stop exploring after this many seconds of wall "
+                                                   "time (0: no limit; --budget bounds it anyway).")] = 0,
     battery_words: Annotated[int, typer.Option(min=0, help="Falsification battery: every input word of up to "
                                                "this many steps, from every reachable spec state, is "
                                                "repeated (0: no battery).")] = D.BATTERY_WORD_LENGTH,
@@ -65,7 +67,7 @@ def verify_command(
         result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
                                  random_length=random_length, max_depth=max_depth,
                                  long_sequences=long_sequences, long_length=long_length, battery=battery,
-                                 progress=progress)
+                                 progress=progress, explore_seconds=explore_seconds or None)
     if result.counterexample is not None:
         names = [out.name for out in graph.outputs]
         print(counterexample_table(result.counterexample, graph.inputs, names,

@@ -129,7 +129,8 @@ class PassContext:
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
-        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed)
+        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed,
+                                                                                  progress=self.progress)
 
     def audit(self, graph: Graph, salt: int) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
@@ -151,7 +152,8 @@ class PassContext:
         most fresh ones: a mini_cpu result failed 9 of 10 such checks (and passed the one the
         pipeline then drew). The samples are not cached (about 1.6 GB per seed)."""
         if self.verifier is None:
-            first = self._spec_verifier(graph).verify(graph, self.budget, self.seed)  # `bonsaic verify`'s
+            first = self._spec_verifier(graph).verify(graph, self.budget, self.seed,  # `bonsaic verify`'s
+                                                      progress=self.progress)
             if not first.ok or first.mode == "proved":
                 return first
         seeds = [self.seed + FINAL_SEED + 3 * check for check in range(FINAL_CHECKS)]

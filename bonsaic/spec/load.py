@@ -7,6 +7,7 @@ empty files and binary data all become one located :class:`SpecError`, never a t
 from __future__ import annotations
 
 import os
+import re
 
 from lark.exceptions import VisitError
 
@@ -23,11 +24,14 @@ def parse_spec(text: str, filename: str = "<input>") -> Spec:
     source = Source(text, filename)
     if not text.strip():
         raise source.error("the spec is empty", None, "a spec needs at least an output and a step block")
-    nul = text.find("\0")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        raise source.error("this looks like binary data, not a .bns spec (NUL byte)", Pos(line, col))
+    control = re.search(r"[\x00-\x08\x0e-\x1f\x7f]", text)
+    if control:  # the IR refuses them too, so a spec holding one could not be embedded in a model
+        at = control.start()
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        what = "NUL byte" if control.group() == "\0" else f"control character {control.group()!r}"
+        raise source.error(f"this looks like binary data, not a .bns spec ({what})", Pos(line, col),
+                           "a spec is plain text: letters, digits, punctuation, spaces, tabs and line breaks")
     try:
         return check_module(parse_module(source), source)
     except (RecursionError, VisitError) as err:  # the nesting limit should make this unreachable

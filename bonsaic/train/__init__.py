@@ -1,4 +1,9 @@
 """The tinygrad trainer: grows the seed post's sparse RNNs for a spec (see docs/train.md).
 
-The only package that imports tinygrad; everything else in bonsaic works without it.
+The only package that imports tinygrad; everything else in bonsaic works without it. Importing this
+package first shields tinygrad from environment variables it would misread (:mod:`.environment`).
 """
+
+from bonsaic.train.environment import shield as _shield
+
+_shield()

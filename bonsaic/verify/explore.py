@@ -36,6 +36,7 @@ Steps are ordered by BFS level, so ``step_product`` is non-decreasing in depth.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -222,14 +223,18 @@ class _Explorer:
             self.products.extend(np.stack([unique[fresh] // _GRAPH_IDS, unique[fresh] % _GRAPH_IDS], axis=1))
         return ids[inverse.ravel()]
 
-    def run(self, budget: int, max_depth: int, progress: Progress | None = None) -> Exploration:
+    def run(self, budget: int, max_depth: int, progress: Progress | None = None,
+            seconds: float | None = None) -> Exploration:
         frontier = np.array([0], dtype=np.int64)
+        deadline = None if not seconds else time.monotonic() + seconds
         depth, closed, mismatch = 0, False, None
         while True:
             if frontier.size == 0:
                 closed = True
                 break
             if self.products.size > budget or depth >= max_depth:
+                break
+            if deadline is not None and time.monotonic() > deadline:
                 break
             if progress is not None:
                 progress("exploring product states", min(self.products.size, budget), budget)
@@ -279,8 +284,9 @@ class _Explorer:
 
 
 def explore_with_table(graph: Graph, table: SpecTable, budget: int, max_depth: int,
-                       progress: Progress | None = None) -> Exploration:
+                       progress: Progress | None = None, seconds: float | None = None) -> Exploration:
     """BFS over the product automaton until it closes, a step mismatches, more than ``budget``
-    product states have been found or ``max_depth`` levels have been checked (see the module
-    docstring for what the result holds)."""
-    return _Explorer(graph, table).run(budget, max_depth, progress)
+    product states have been found, ``max_depth`` levels have been checked or ``seconds`` of wall
+    time have passed (a limit the user may set; off by default, so that a verdict does not depend on
+    the machine's speed). See the module docstring for what the result holds."""
+    return _Explorer(graph, table).run(budget, max_depth, progress, seconds)

@@ -241,13 +241,14 @@ class Verifier:
                max_depth: int = DEFAULT_MAX_DEPTH, long_sequences: int = DEFAULT_LONG_SEQUENCES,
                long_length: int = DEFAULT_LONG_LENGTH, intervals: bool = True, cache: bool = True,
                battery: BatterySettings = BatterySettings(), focus: bool = True,
-               progress: Progress | None = None) -> VerifyResult:
+               progress: Progress | None = None, explore_seconds: float | None = None) -> VerifyResult:
         """Exhaustive check, then (if it did not close) the invariant searches, then the
         falsification battery and (``focus``) the focused one, then random samples; see the module
         docstring. ``intervals=False`` skips the invariant searches; ``cache=False`` does not keep
-        the samples for later calls; ``progress`` hears which phase is running."""
+        the samples for later calls; ``progress`` hears which phase is running; ``explore_seconds``
+        stops the exhaustive exploration after that much wall time (what it found is kept)."""
         say = progress or (lambda description, done, total: None)
-        ex = explore_with_table(graph, self.table, budget, max_depth, progress)
+        ex = explore_with_table(graph, self.table, budget, max_depth, progress, explore_seconds)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
                                 _exhaustive_counterexample(ex))
