@@ -20,7 +20,12 @@ from bonsaic.spec.task import InputDecl, Spec, StateVar
 BOOL, INT = "bool", "int"
 _LOGIC_OPS = {"and", "or", "xor"}
 _ORDER_OPS = {"<", "<=", ">", ">="}
-_ARITH_OPS = {"+", "-", "%"}
+_ARITH_OPS = {"+", "-", "%", "*", "//", "<<", ">>", "&", "|", "^"}
+# built-in functions: argument type, result type, fewest arguments, most arguments (None: any)
+FUNCTIONS: dict[str, tuple[str, str, int, int | None]] = {
+    "int": ("bool", "int", 1, 1), "count": ("bool", "int", 1, None),
+    "min": ("int", "int", 1, None), "max": ("int", "int", 1, None),
+}
 INT_LIMIT = 2**31  # literals and bounds stay far from int64 overflow in the evaluator
 
 
@@ -196,7 +201,9 @@ class Checker:
     def _expect(self, expr: n.Expr, want: str, scope: _Scope, assigned: frozenset[str], what: str) -> None:
         got = self._expr(expr, scope, assigned)
         if got != want:
-            hint = "compare it, e.g. `n != 0`" if want == BOOL else "convert with `b ? 1 : 0`"
+            hint = "compare it, e.g. `n != 0`" if want == BOOL else "convert with `int(b)`"
+            if what in ("`&`", "`|`", "`^`"):
+                hint = f"for bools write `and`, `or`, `xor`; to use a bool as 0/1 in {what}, {hint}"
             raise self.fail(f"{what} needs {_type_name(want)}, but this is {_type_name(got)}", expr.pos, hint)
 
     def _expr(self, e: n.Expr, scope: _Scope, assigned: frozenset[str]) -> str:
@@ -218,6 +225,8 @@ class Checker:
             want = BOOL if e.op == "not" else INT
             self._expect(e.operand, want, scope, assigned, f"`{e.op}`")
             return want
+        if isinstance(e, n.Call):
+            return self._call(e, scope, assigned)
         if isinstance(e, n.Cond):
             self._expect(e.test, BOOL, scope, assigned, "the condition of `?`")
             then = self._expr(e.then, scope, assigned)
@@ -230,9 +239,23 @@ class Checker:
         operand = BOOL if e.op in _LOGIC_OPS else INT
         self._expect(e.left, operand, scope, assigned, f"`{e.op}`")
         self._expect(e.right, operand, scope, assigned, f"`{e.op}`")
-        if e.op == "%" and isinstance(e.right, n.Lit) and e.right.value == 0:
-            raise self.fail("modulo by zero", e.right.pos)
+        if e.op in ("%", "//") and isinstance(e.right, n.Lit) and e.right.value == 0:
+            raise self.fail("modulo by zero" if e.op == "%" else "division by zero", e.right.pos)
         return INT if e.op in _ARITH_OPS else BOOL
+
+    def _call(self, e: n.Call, scope: _Scope, assigned: frozenset[str]) -> str:
+        if e.name not in FUNCTIONS:
+            close = difflib.get_close_matches(e.name, FUNCTIONS, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"the functions are {', '.join(FUNCTIONS)}"
+            raise self.fail(f"unknown function `{e.name}`", e.pos, hint)
+        takes, gives, fewest, most = FUNCTIONS[e.name]
+        if len(e.args) < fewest or (most is not None and len(e.args) > most):
+            wanted = f"exactly {fewest}" if fewest == most else f"at least {fewest}"
+            raise self.fail(f"`{e.name}` takes {wanted} argument{'s' if fewest != 1 else ''}, got {len(e.args)}",
+                            e.pos)
+        for arg in e.args:
+            self._expect(arg, takes, scope, assigned, f"an argument of `{e.name}`")
+        return gives
 
     def _unknown(self, name: str, pos: n.Pos, scope: _Scope, hint: str | None) -> Exception:
         close = difflib.get_close_matches(name, scope.all_names(), n=1)

@@ -19,7 +19,9 @@ from bonsaic.spec.task import Spec
 
 _COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
             ">": np.greater, ">=": np.greater_equal}
-_ELEMENTWISE = {"xor": np.logical_xor, "+": np.add, "-": np.subtract}
+_ELEMENTWISE = {"xor": np.logical_xor, "+": np.add, "-": np.subtract, "&": np.bitwise_and, "|": np.bitwise_or,
+                "^": np.bitwise_xor}
+SAFE = 2**62  # an integer result beyond this (in magnitude) is an error, not a silent int64 wrap-around
 
 
 class StepEvaluator:
@@ -114,6 +116,13 @@ class _Lanes:
         if isinstance(e, n.Unary):
             operand = self.expr(e.operand, live)
             return ~operand if e.op == "not" else -operand
+        if isinstance(e, n.Call):
+            args = [self.expr(arg, live) for arg in e.args]
+            if e.name == "int":
+                return args[0].astype(np.int64)
+            if e.name == "count":
+                return np.sum(np.stack(args), axis=0, dtype=np.int64)
+            return (np.minimum if e.name == "min" else np.maximum).reduce(np.stack(args), axis=0)
         if isinstance(e, n.Cond):
             test = self.expr(e.test, live)
             return np.where(test, self.expr(e.then, live & test), self.expr(e.other, live & ~test))
@@ -125,10 +134,34 @@ class _Lanes:
         right = self.expr(e.right, live)
         if e.op in _COMPARE:
             return _COMPARE[e.op](left, right)
-        if e.op == "%":
+        if e.op in ("%", "//"):
             zero = right == 0
             if (zero & live).any():
-                raise self.fail("modulo by zero", e.pos, zero & live)
-            return np.mod(left, np.where(zero, 1, right))
-        return _ELEMENTWISE[e.op](left, right)
+                raise self.fail("modulo by zero" if e.op == "%" else "division by zero", e.pos, zero & live)
+            return (np.mod if e.op == "%" else np.floor_divide)(left, np.where(zero, 1, right))
+        if e.op in ("*", "<<", ">>"):
+            return self._scaled(e, left, right, live)
+        value = _ELEMENTWISE[e.op](left, right)
+        if e.op in ("+", "-"):
+            self._in_range(e, np.abs(left.astype(np.float64)) + np.abs(right.astype(np.float64)), live)
+        return value
+
+    def _scaled(self, e: n.Binary, left: np.ndarray, right: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """``*``, ``<<`` and ``>>``, refusing what int64 cannot hold (numpy would wrap silently)."""
+        if e.op == "*":
+            self._in_range(e, np.abs(left.astype(np.float64) * right.astype(np.float64)), live)
+            return left * right
+        negative = right < 0
+        if (negative & live).any():
+            raise self.fail("negative shift count", e.pos, negative & live)
+        count = np.clip(right, 0, 63)
+        if e.op == ">>":
+            return left >> count  # floor division by 2**count, as in Python
+        self._in_range(e, np.abs(left.astype(np.float64)) * np.exp2(count.astype(np.float64)), live)
+        return left << count
+
+    def _in_range(self, e: n.Binary, magnitude: np.ndarray, live: np.ndarray) -> None:
+        big = (magnitude >= SAFE) & live
+        if big.any():
+            raise self.fail(f"integer overflow: `{e.op}` gives a value beyond ±2^62", e.pos, big)
 

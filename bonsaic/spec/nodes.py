@@ -65,7 +65,17 @@ class Cond:
     pos: Pos
 
 
-Expr = Lit | Var | Unary | Binary | Cond
+@dataclass(frozen=True)
+class Call:
+    """A built-in function: ``int(b)`` (0 or 1), ``count(b1, b2, ...)`` (how many are true),
+    ``min(a, b, ...)``, ``max(a, b, ...)``."""
+
+    name: str
+    args: tuple[Expr, ...]
+    pos: Pos
+
+
+Expr = Lit | Var | Unary | Binary | Cond | Call
 
 # ---- statements --------------------------------------------------------------------------------
 

@@ -53,6 +53,10 @@ class _ToNodes(Transformer):
     def binary(self, meta, c):
         return n.Binary(str(c[1]), c[0], c[2], _pos(c[1]))
 
+    def call_expr(self, meta, c):
+        name, *args = c
+        return n.Call(str(name), tuple(a for a in args if a is not None), _pos(name))
+
     def conditional(self, meta, c):
         return n.Cond(c[0], c[1], c[2], _pos(meta))
 

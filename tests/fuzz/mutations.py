@@ -28,7 +28,8 @@ SPEC_TOKENS = ["{", "}", "(", ")", "=", "==", "!=", "<", ">=", "?", ":", "..", "
                "xor", "if", "elif", "else", "let", "true", "false", "x", "y", "state", "input", "output",
                "constraint", "step", "model", "train", "task", "at", "cell", "batch", "length", "restarts",
                "state_noise", "lr", "steps", "seed", "prune", "regularizer", "p", "bool", ",", "\n", "#", "\t",
-               "\x00", "é", "\ufeff", "\r", "\\", '"', "𝑥"]
+               "\x00", "é", "\ufeff", "\r", "\\", '"', "𝑥", "*", "//", "<<", ">>", "&", "|", "^",
+               "int(", "count(", "min(", "max(", "70"]
 IR_TOKENS = ["bonsai-ir", "1", "2", "act", "input", "state", "neuron", "output", "spec", "end", "|", "<-", "=",
              "*", "+", "-", "(", ")", ",", "A", "L", "H", "linear", "ameo", "interpolated_ameo", "factor",
              "leakyness", "c0.s0", "c0.r0", "x", "y", "dense.0", '"', "\\q", "#", "\n", "\r\n", "\t", "\x00",

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-# binding strength, loosest first, as documented: ?: < or < xor < and < not < comparisons < + - < % < unary -
-LEVEL = {"?": 0, "or": 1, "xor": 2, "and": 3, "not": 4, "cmp": 5, "+": 6, "-": 6, "%": 7, "neg": 8, "atom": 9}
+# binding strength, loosest first, as documented: ?: < or < xor < and < not < comparisons < | < ^ < & <
+# << >> < + - < * // % < unary - < atoms (including calls)
+LEVEL = {"?": 0, "or": 1, "xor": 2, "and": 3, "not": 4, "cmp": 5, "|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9,
+         "+": 10, "-": 10, "*": 11, "//": 11, "%": 11, "neg": 12, "atom": 13}
 COMPARISONS = ["==", "!=", "<", "<=", ">", ">="]
 
 
@@ -64,8 +66,15 @@ def int_exprs(depth: int) -> st.SearchStrategy[E]:
     sub_b, sub_i = bool_exprs(depth - 1), int_exprs(depth - 1)
     return st.one_of(
         INT_LEAVES,
-        _binary(["+", "-"], sub_i, "int"),
-        st.builds(lambda left, d: E("%", (left, leaf(d, "int")), "int"), sub_i, st.integers(1, 5)),
+        _binary(["+", "-", "*", "|", "^", "&"], sub_i, "int"),
+        st.builds(lambda op, left, d: E(op, (left, leaf(d, "int")), "int"), st.sampled_from(["%", "//"]), sub_i,
+                  st.integers(1, 5)),
+        st.builds(lambda op, left, d: E(op, (left, leaf(d, "int")), "int"), st.sampled_from(["<<", ">>"]), sub_i,
+                  st.integers(0, 4)),
+        sub_b.map(lambda x: E("int", (x,), "int")),
+        st.lists(sub_b, min_size=1, max_size=3).map(lambda xs: E("count", tuple(xs), "int")),
+        st.builds(lambda op, xs: E(op, tuple(xs), "int"), st.sampled_from(["min", "max"]),
+                  st.lists(sub_i, min_size=1, max_size=3)),
         sub_i.map(lambda x: E("neg", (x,), "int")),
         st.builds(lambda t, x, y: E("?", (t, x, y), "int"), sub_b, sub_i, sub_i),
     )
@@ -82,6 +91,8 @@ def show(e: E, need: int = 0) -> str:
         text = "- " + show(e.kids[0], LEVEL["neg"])
     elif e.op == "?":
         text = f"{show(e.kids[0], LEVEL['or'])} ? {show(e.kids[1])} : {show(e.kids[2])}"
+    elif e.op in ("int", "count", "min", "max"):
+        text = f"{e.op}({', '.join(show(k) for k in e.kids)})"
     elif e.op == "beq":
         op, left, right = e.kids
         text = f"{show(left, LEVEL['cmp'] + 1)} {op} {show(right, LEVEL['cmp'] + 1)}"
@@ -106,9 +117,18 @@ def value(e: E, env: dict[str, int | bool]) -> int | bool:
             return value(k[1], env) if value(k[0], env) else value(k[2], env)
         case "beq":
             return (value(k[1], env) == value(k[2], env)) == (k[0] == "==")
+        case "int":
+            return int(bool(value(k[0], env)))
+        case "count":
+            return sum(bool(value(x, env)) for x in k)
+        case "min" | "max":
+            return (min if e.op == "min" else max)(value(x, env) for x in k)
     left, right = value(k[0], env), value(k[1], env)
     ops = {"or": lambda: left or right, "xor": lambda: left != right, "and": lambda: left and right,
            "==": lambda: left == right, "!=": lambda: left != right, "<": lambda: left < right,
            "<=": lambda: left <= right, ">": lambda: left > right, ">=": lambda: left >= right,
-           "+": lambda: left + right, "-": lambda: left - right, "%": lambda: left % right}
+           "+": lambda: left + right, "-": lambda: left - right, "%": lambda: left % right,
+           "*": lambda: left * right, "//": lambda: left // right, "<<": lambda: left << right,
+           ">>": lambda: left >> right, "&": lambda: left & right, "|": lambda: left | right,
+           "^": lambda: left ^ right}
     return ops[e.op]()

@@ -48,7 +48,17 @@ def test_syntax_error_equals_used_to_compare(tmp_path: Path) -> None:
 
 
 def test_unexpected_character(tmp_path: Path) -> None:
-    assert_located(tmp_path, "output y\nstep { y = true & false }\n", 2, 17, "unexpected character '&'")
+    assert_located(tmp_path, "output y\nstep { y = true @ false }\n", 2, 17, "unexpected character '@'")
+
+
+def test_bitwise_operators_on_bools_point_to_the_logical_ones(tmp_path: Path) -> None:
+    assert_located(tmp_path, "output y\nstep { y = true & false }\n", 2, 12, "`&` needs an int, but this is a bool",
+                   "for bools write `and`")
+
+
+def test_shifting_past_int64_is_an_error_not_a_wrap_around(tmp_path: Path) -> None:
+    assert_located(tmp_path, "input x\noutput y\nstate s: 0..3 = 1\nstep {\n    y = s << 70 == 0\n    s = 1\n}\n",
+                   5, 11, "integer overflow")
 
 
 def test_unknown_name_suggests_a_close_one(tmp_path: Path) -> None:

@@ -66,3 +66,22 @@ def test_a_spec_without_state_generates_and_steps() -> None:
     assert inputs.shape == (8, 5, 1) and targets.shape == (8, 5, 1)
     assert (inputs == targets).all()
     assert Program(spec).step((), (True,)) == ((), (True,))
+
+
+def test_the_dsl_docs_sequence_detector_matches_a_python_reference() -> None:
+    """docs/dsl.md's `101` detector, written with shifts, `|`, `&` and `int(b)`, against plain Python."""
+    import random
+
+    from bonsaic.spec import parse_spec
+
+    program = Program(parse_spec("input x\noutput seen\nstate s: 0..7 = 0\nstep {\n    s = ((s << 1) | int(x)) & 7\n"
+                                 "    seen = s == 5\n}\n"))
+    rng = random.Random(0)
+    for _ in range(50):
+        bits = [rng.random() < 0.5 for _ in range(30)]
+        state, got = program.initial_state(), []
+        for bit in bits:
+            state, (seen,) = program.step(state, (bit,))
+            got.append(seen)
+        history = [False, False] + bits
+        assert got == [history[t:t + 3] == [True, False, True] for t in range(len(bits))]
