@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import mutations, targets
 
+
 def _fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
