@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bonsaic.cli.common import Force, user_errors
-from bonsaic.spec.config import TRAIN_NUMBERS
+from bonsaic.diagnostics import BonsaicError
+from bonsaic.spec.config import DATA_MIXES, TRAIN_NUMBERS
 
 if TYPE_CHECKING:  # the trainer imports tinygrad: only when the command runs
     from bonsaic.train.loop import Trainer
@@ -97,6 +98,8 @@ def train_command(
                                                      "fixed at zero per prune while training; 0 turns "
                                                      "pruning off (overrides the spec's prune(rate)).",
                                                      min=0.0, max=0.99)] = None,
+    data: Annotated[str | None, typer.Option(help="Data mix: covering (holds inputs and repeats short words so "
+                                             "rare states appear) or iid (overrides the spec's `data`).")] = None,
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
@@ -120,9 +123,12 @@ def train_command(
     from bonsaic.train.restarts import choose, judge_restarts, restart_table
     from bonsaic.train.settings import TrainSettings
 
+    if data is not None and data not in DATA_MIXES:
+        raise BonsaicError(f"unknown data mix {data!r}", filename="--data", hint=f"one of {', '.join(DATA_MIXES)}")
     spec = load_spec(spec_path)
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
-                                       length=length, lr=lr, device=device, state_noise=state_noise)
+                                       length=length, lr=lr, device=device, state_noise=state_noise,
+                                       data=data)
     if prune_rate is not None:
         settings = with_prune_rate(settings, prune_rate)
     for warning in check_resources(NetShape.from_spec(spec), settings, str(spec_path)):

@@ -17,6 +17,7 @@ from bonsaic.spec.errors import Source
 
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "normal", "uniform", "zeros")
 OPTIMIZERS = ("adam", "adamw", "sgd")
+DATA_MIXES = ("covering", "iid")  # see bonsaic.spec.datagen
 SCHEDULE_TARGETS = ("lr", "reg")
 
 
@@ -78,7 +79,9 @@ class TrainConfig:
     ``patience`` is the number of steps without a new best loss after which a run gives up and
     the next restart begins; 0 means never give up early. ``state_noise`` is the standard deviation
     of Gaussian noise added to every state a cell reads during training (0: none). ``prune`` is
-    None unless the section asks for pruning while training.
+    None unless the section asks for pruning while training. ``data`` is the mix of training and
+    validation sequences (:mod:`bonsaic.spec.datagen`): ``covering`` (default) holds inputs and
+    repeats short words so that rarely visited states appear; ``iid`` draws every step independently.
     """
 
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
@@ -93,6 +96,7 @@ class TrainConfig:
     patience: int = 0
     state_noise: float = 0.0
     prune: PruneConfig | None = None
+    data: str = "covering"
 
 
 class _Reader:
@@ -240,7 +244,7 @@ TRAIN_NUMBERS: dict[str, dict] = {
     "state_noise": {"at_least": 0, "at_most": 10.0},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
-_TRAIN_KEYS = (*TRAIN_NUMBERS, "optimizer", "regularizer", "prune")
+_TRAIN_KEYS = (*TRAIN_NUMBERS, "optimizer", "data", "regularizer", "prune")
 
 
 def build_train(section: n.Section | None, source: Source) -> TrainConfig:
@@ -267,6 +271,8 @@ def build_train(section: n.Section | None, source: Source) -> TrainConfig:
             config = replace(config, **{s.key: read.number(s.value, s.key, **TRAIN_NUMBERS[s.key])})
         elif s.kind == "assign" and s.key == "optimizer":
             config = replace(config, optimizer=read.choice(s.value, "optimizer", OPTIMIZERS))
+        elif s.kind == "assign" and s.key == "data":
+            config = replace(config, data=read.choice(s.value, "data", DATA_MIXES))
         else:
             key = str(s.value.data) if s.kind == "call" else str(s.key)
             raise read.unknown("train setting", key, _TRAIN_KEYS, s.pos)

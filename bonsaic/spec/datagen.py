@@ -8,6 +8,16 @@ the per-bit input probabilities.
   draw per sequence plus three gathers.
 * Lanes (huge state spaces): run the step evaluator on the whole batch each timestep and draw
   inputs by rejection sampling against the constraint, finishing stubborn lanes exactly.
+
+``mix="covering"`` (tables only) draws data that covers the task rather than its i.i.d. average.
+I.i.d. inputs almost never hold one input for long or repeat a short pattern, so the states a task
+cares about -- 40 trues in a row for ``1*``, two trues then a long run of falses for a mod-3 counter --
+are nearly absent from the data, and a network can reach 100% accuracy and still be wrong there.
+Here each sequence is a run of *segments* (geometric lengths, mean a quarter of the sequence): an
+i.i.d. segment, a segment repeating one input vector, or one repeating a word of 2-4 vectors, or a
+segment drawing uniformly among the allowed vectors (every transition equally, whatever ``p`` says).
+A repeated vector the constraint forbids in the current state is replaced by an i.i.d. draw, so every
+sequence stays allowed. A quarter of the sequences stay fully i.i.d.
 """
 
 from __future__ import annotations
@@ -101,12 +111,58 @@ def _by_lanes(program: Program, batch: int, length: int,
     return inputs, targets
 
 
-def generate(program: Program, batch: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+MIXES = ("iid", "covering")
+_IID, _HOLD, _UNIFORM = 0, 1, 2  # segment kinds of the covering mix (a held word may be 1-4 vectors long)
+_MAX_WORD = 4
+
+
+def _covering(program: Program, table: Transitions, batch: int, length: int,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The covering mix (see the module docstring), vectorised over the batch like ``_from_tables``."""
+    cdf = _row_cdfs(program.input_probabilities, table.allowed)
+    uniform = _row_cdfs(np.ones(len(program.input_vectors)), table.allowed)
+    vector_signs = _signs(program.input_vectors)
+    output_signs = _signs(table.outputs)
+    n_vectors = len(program.input_vectors)
+    inputs = np.empty((batch, length, vector_signs.shape[1]), dtype=np.float32)
+    targets = np.empty((batch, length, output_signs.shape[2]), dtype=np.float32)
+    state = np.zeros(batch, dtype=np.int64)
+    iid_only = rng.random(batch) < 0.25
+    kind = np.full(batch, _IID)
+    word = np.zeros((batch, _MAX_WORD), dtype=np.int64)
+    word_len = np.ones(batch, dtype=np.int64)
+    left = np.zeros(batch, dtype=np.int64)  # steps left in the current segment
+    mean = max(2.0, length / 4)
+    for t in range(length):
+        new = (left <= 0) & ~iid_only
+        if new.any():  # start new segments: kind, word, length
+            k = int(new.sum())
+            kind[new] = rng.choice([_IID, _HOLD, _HOLD, _UNIFORM], size=k)
+            word_len[new] = np.where(rng.random(k) < 0.5, 1, rng.integers(2, _MAX_WORD + 1, size=k))
+            word[new] = rng.integers(0, n_vectors, size=(k, _MAX_WORD))
+            left[new] = rng.geometric(1.0 / mean, size=k)
+        u = rng.random(batch)
+        vector = (cdf[state] <= u[:, None]).sum(axis=1)
+        even = (uniform[state] <= u[:, None]).sum(axis=1)
+        held = word[np.arange(batch), t % word_len]
+        holding = (kind == _HOLD) & ~iid_only & table.allowed[state, held]
+        vector = np.where(holding, held, np.where((kind == _UNIFORM) & ~iid_only, even, vector))
+        inputs[:, t] = vector_signs[vector]
+        targets[:, t] = output_signs[state, vector]
+        state = table.next[state, vector]
+        left -= 1
+    return inputs, targets
+
+
+def generate(program: Program, batch: int, length: int, seed: int,
+             mix: str = "iid") -> tuple[np.ndarray, np.ndarray]:
     """See :meth:`bonsaic.spec.program.Program.generate`."""
+    if mix not in MIXES:
+        raise ValueError(f"unknown data mix {mix!r}; expected one of {MIXES}")
     rng = np.random.default_rng(seed)
     inputs = len(program.spec.inputs)
     states = min(TABLE_STATES, TABLE_CELLS >> inputs) if inputs <= MAX_ENUMERATED_INPUTS else 0
     table = program.transitions(states) if states > 0 else None
     if table is not None:
-        return _from_tables(program, table, batch, length, rng)
+        return (_covering if mix == "covering" else _from_tables)(program, table, batch, length, rng)
     return _by_lanes(program, batch, length, rng)

@@ -210,8 +210,9 @@ class Program:
                                       self.spec.constraint_pos,
                                       f"in the state {state} every input vector is forbidden")
 
-    def generate(self, batch: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def generate(self, batch: int, length: int, seed: int = 0, mix: str = "iid") -> tuple[np.ndarray, np.ndarray]:
         """``batch`` random sequences of ``length`` steps: (inputs ``[B,T,I]``, targets ``[B,T,O]``)
-        as float32 ±1, reproducible for ``seed``."""
-        return generate(self, batch, length, seed)
+        as float32 ±1, reproducible for ``seed``; ``mix="covering"`` holds inputs and repeats short
+        words to reach the states i.i.d. data rarely visits (:mod:`bonsaic.spec.datagen`)."""
+        return generate(self, batch, length, seed, mix)
 

@@ -23,7 +23,7 @@ def _train_lines(spec: Spec) -> list[str]:
         f"  regularizer: intensity {reg.intensity:g}, threshold {reg.threshold:g}, steepness "
         f"{reg.steepness:g}, l1 {reg.l1:g}, biases {'true' if reg.biases else 'false'}",
         f"  schedule: {schedule}",
-        f"  seed {train.seed}, restarts {train.restarts}, patience {train.patience}"
+        f"  data {train.data}, seed {train.seed}, restarts {train.restarts}, patience {train.patience}"
         + (f", state noise {train.state_noise:g}" if train.state_noise else ""),
         *([f"  prune: rate {train.prune.rate:g} every {train.prune.every} steps once solved"] if train.prune else []),
     ]

@@ -102,10 +102,18 @@ class EvalReport:
         return self.accuracy >= 1.0
 
 
+def _mix(program: Any, s: TrainSettings) -> dict[str, str]:
+    """The ``mix`` argument for ``program.generate`` (stand-in programs in tests take none)."""
+    from bonsaic.spec import Program
+
+    return {"mix": s.data} if isinstance(program, Program) else {}
+
+
 def training_batch(program: Any, s: TrainSettings, step: int) -> tuple[np.ndarray, np.ndarray]:
     """Step ``step``'s inputs and targets, ``[restarts, batch, length, ...]`` each (a pure function
     of the seed and the step, which is what makes resumed runs bit for bit)."""
-    x, y = program.generate(s.restarts * s.batch, s.length, stream_seed(s.seed, step, DATA_STREAM))
+    x, y = program.generate(s.restarts * s.batch, s.length, stream_seed(s.seed, step, DATA_STREAM),
+                            **_mix(program, s))
     return (x.reshape(s.restarts, s.batch, s.length, -1), y.reshape(s.restarts, s.batch, s.length, -1))
 
 
@@ -396,7 +404,7 @@ class Trainer:
         s = self.settings
         params = self.params_numpy()
         x, y = self.program.generate(s.val_sequences, s.length * s.val_length_factor,
-                                     stream_seed(s.seed, self.step, VALIDATION_STREAM))
+                                     stream_seed(s.seed, self.step, VALIDATION_STREAM), **_mix(self.program, s))
         out = numpy_forward(self.shape, params, np.broadcast_to(x, (s.restarts, *x.shape)))
         accuracy = (np.where(out > 0, 1.0, -1.0) == y).mean(axis=(1, 2, 3))
         kernels = [params[name].reshape(s.restarts, -1) for name in kernel_names(params)]

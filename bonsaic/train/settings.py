@@ -69,6 +69,7 @@ class TrainSettings:
     device: str | None = None
     state_noise: float = 0.0
     prune: Any = None
+    data: str = "covering"  # the data mix of training and validation (bonsaic.spec.datagen)
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
@@ -78,7 +79,7 @@ class TrainSettings:
             optimizer=cfg.optimizer, steps=cfg.steps, batch=cfg.batch, length=cfg.length, lr=cfg.lr, seed=cfg.seed,
             restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
             schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)), state_noise=cfg.state_noise,
-            prune=cfg.prune,
+            prune=cfg.prune, data=cfg.data,
         )
         chosen = replace(base, **{k: v for k, v in overrides.items() if v is not None})
         return chosen if chosen.device is not None else replace(chosen, device=default_device())
