@@ -77,7 +77,9 @@ def main() -> int:
     table = "\n".join(lines)
     print(table)
     if args.out is not None:
-        args.out.write_text(table + "\n")
+        args.out.write_text(f"# Fuzz campaign\n\nWritten by `.venv/bin/python scripts/fuzz.py --inputs {args.inputs} "
+                            f"--seed {args.seed} --out {args.out}` (see docs/robustness.md for what each column "
+                            f"means).\n\n{table}\n")
     if failures:
         keep = ROOT / "fuzz-failures"
         keep.mkdir(exist_ok=True)
