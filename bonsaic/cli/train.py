@@ -113,7 +113,8 @@ def train_command(
     """
     from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir
-    from bonsaic.spec import load_spec
+    from bonsaic.spec import Program, load_spec
+    from bonsaic.spec.sizing import with_sized_model
     from bonsaic.train import jitcache
     from bonsaic.train.log import LossLog
     from bonsaic.train.loop import Trainer
@@ -125,7 +126,7 @@ def train_command(
 
     if data is not None and data not in DATA_MIXES:
         raise BonsaicError(f"unknown data mix {data!r}", filename="--data", hint=f"one of {', '.join(DATA_MIXES)}")
-    spec = load_spec(spec_path)
+    spec, model_origin = with_sized_model(Program(load_spec(spec_path)))
     settings = TrainSettings.from_spec(spec, steps=steps, seed=seed, restarts=restarts, batch=batch,
                                        length=length, lr=lr, device=device, state_noise=state_noise,
                                        data=data)
@@ -142,6 +143,8 @@ def train_command(
         log_path.unlink(missing_ok=True)
     print(f"training {spec.name}: the network goes to {output}, checkpoints to {checkpoint}, the loss log to "
           f"{log_path}", file=sys.stderr)
+    cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in spec.model.cells)
+    print(f"model: {cells}, {model_origin}", file=sys.stderr)
     log = LossLog(log_path)
     trainer = Trainer(spec, settings, log)
     if trainer.jit_cached:

@@ -98,6 +98,7 @@ class Checker:
             step=body,
             constraint=constraint,
             constraint_pos=m.constraints[0][1] if m.constraints else None,
+            model_given=any(s.kind == "model" for s in m.sections),
         )
 
     def _check_counts(self) -> None:

@@ -8,9 +8,9 @@ from bonsaic.spec.program import Program
 from bonsaic.spec.task import Spec
 
 
-def _model_lines(spec: Spec) -> list[str]:
-    lines = [f"  cell {i}: {c.outputs} outputs, {c.states} states, {c.activation.text()}, "
-             f"initializer {c.initializer}" for i, c in enumerate(spec.model.cells)]
+def _model_lines(spec: Spec, origin: str) -> list[str]:
+    lines = [f"  ({origin})", *[f"  cell {i}: {c.outputs} outputs, {c.states} states, {c.activation.text()}, "
+             f"initializer {c.initializer}" for i, c in enumerate(spec.model.cells)]]
     return [*lines, f"  dense activation: {spec.model.dense_activation.text()}"]
 
 
@@ -31,7 +31,9 @@ def _train_lines(spec: Spec) -> list[str]:
 
 def summarize(program: Program, limit: int) -> str:
     """Explore ``program`` (raising any runtime error found) and describe it."""
-    spec = program.spec
+    from bonsaic.spec.sizing import with_sized_model
+
+    spec, origin = with_sized_model(program)
     table = program.transitions(limit) if len(spec.inputs) <= MAX_ENUMERATED_INPUTS else None
     if len(spec.inputs) > MAX_ENUMERATED_INPUTS:
         reachable = f"not explored ({len(spec.inputs)} inputs are too many to enumerate)"
@@ -50,6 +52,6 @@ def summarize(program: Program, limit: int) -> str:
         f"state variables: {states}",
         f"constraint: {constraint}",
         f"reachable spec states: {reachable}",
-        "model:", *_model_lines(spec),
+        "model:", *_model_lines(spec, origin),
         "train:", *_train_lines(spec),
     ])

@@ -51,6 +51,7 @@ class Spec:
     step: tuple[n.Stmt, ...]
     constraint: n.Expr | None
     constraint_pos: n.Pos | None
+    model_given: bool = True  # False: no `model` section, so the model is sized from the task (spec/sizing.py)
 
     def describe_state(self, values: tuple[int, ...] | list[int]) -> str:
         """``depth=3, open=true`` for a state tuple, for messages."""
