@@ -87,12 +87,12 @@ class TrainConfig:
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
     optimizer: str = "adam"
     lr: float = 0.01
-    batch: int = 1024
+    batch: int = 256  # per restart: 4 x 256 sequences per step, as many as 1 x 1024 (measured: docs/train.md)
     length: int = 20
     steps: int = 5000
     schedule: list[ScheduleEvent] = field(default_factory=_default_schedule)
     seed: int = 0
-    restarts: int = 1
+    restarts: int = 4
     patience: int = 0
     state_noise: float = 0.0
     prune: PruneConfig | None = None

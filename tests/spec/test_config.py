@@ -17,7 +17,9 @@ def test_defaults_follow_the_seed_post() -> None:
     assert cell.activation == Activation.interpolated_ameo(0.5, 0.1)
     reg = spec.train.regularizer
     assert (reg.intensity, reg.threshold, reg.steepness, reg.l1) == (0.05, 0.025, 10.0, 0.001)
-    assert (spec.train.optimizer, spec.train.lr, spec.train.batch, spec.train.length) == ("adam", 0.01, 1024, 20)
+    assert (spec.train.optimizer, spec.train.lr, spec.train.length) == ("adam", 0.01, 20)
+    # the post's 1024 sequences per step, as 4 restarts of 256 trained side by side
+    assert (spec.train.restarts, spec.train.batch) == (4, 256)
     assert spec.train.schedule == [ScheduleEvent(500, "reg", 0.8), ScheduleEvent(1000, "reg", 0.6),
                                    ScheduleEvent(2500, "lr", 0.5)]
 
