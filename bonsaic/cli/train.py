@@ -121,7 +121,7 @@ def train_command(
     from bonsaic.train.model import NetShape
     from bonsaic.train.progress import LiveProgress, QuietProgress
     from bonsaic.train.resources import check_resources
-    from bonsaic.train.restarts import choose, judge_restarts, restart_table
+    from bonsaic.train.restarts import choose, judge_restarts, restart_table, why_kept
     from bonsaic.train.settings import TrainSettings
 
     if data is not None and data not in DATA_MIXES:
@@ -178,6 +178,9 @@ def train_command(
               f"--resume {checkpoint} --steps {trainer.step})", file=sys.stderr)
         raise typer.Exit(code=EXIT_INTERRUPTED) from None
     print(restart_table(results), file=sys.stderr)
+    kept_because = why_kept(results)
+    if kept_because is not None:
+        print(kept_because, file=sys.stderr)
     best = choose(results)
     print(f"stopped after step {trainer.step} ({reason}); checkpoint {checkpoint}, loss log {log_path}",
           file=sys.stderr)

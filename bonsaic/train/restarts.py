@@ -51,6 +51,7 @@ class RestartResult:
     failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
     grid: str | None = None  # "1/4" when ``graph`` is the snapshot snapped to multiples of 1/4
     verdict: str = "failed"  # "proved", "bounded" (passes every check, not proved) or "failed"
+    passed_over: tuple[str, ...] = ()  # later snapshots judged before the kept one, and why they lost
 
     @property
     def eligible(self) -> bool:
@@ -138,10 +139,12 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
         first_failure = None
         bounded = None  # the first snapshot that passes without a proof: kept if none is proved
         tried_for_proof = 0
+        notes: list[tuple[int, str]] = []  # (step, why it was not kept) for every snapshot judged
         for candidate in [best, *reversed(trainer.fallbacks.get(k, []))]:
             graph = lower_restart(spec, trainer.shape, candidate.params)
             verifier = verifier or Verifier.for_graph(graph)
             if bounded is not None and not _provable(graph, verifier):  # looking for a proof only
+                notes.append((candidate.step, "no proof either"))
                 tried_for_proof += 1
                 if tried_for_proof > PROOF_FALLBACKS:
                     break
@@ -151,6 +154,8 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
             if judged.verdict == "proved":
                 bounded = None
                 break
+            notes.append((candidate.step, (judged.failure or "failed to verify") if judged.verdict == "failed"
+                          else "bounded, not proved"))
             if judged.verdict == "bounded":
                 bounded = bounded or (candidate, judged)
             if bounded is not None:
@@ -162,9 +167,10 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
         if judged.verdict == "failed":  # report the best snapshot's numbers, not the oldest fallback's
             candidate = best
         ok = judged.verdict != "failed"
+        passed_over = tuple(f"step {step}: {why}" for step, why in notes if step > candidate.step) if ok else ()
         results.append(RestartResult(k, acc, candidate.step, candidate.reg, ok, judged.edges if ok else None,
                                      judged.graph if ok else None, None if ok else first_failure,
-                                     judged.grid if ok else None, judged.verdict))
+                                     judged.grid if ok else None, judged.verdict, passed_over))
     return results
 
 
@@ -175,6 +181,23 @@ def choose(results: list[RestartResult]) -> RestartResult | None:
     if not eligible:
         return None
     return min(eligible, key=lambda r: (r.edges_after_clip, r.reg))
+
+
+def why_kept(results: list[RestartResult]) -> str | None:
+    """One sentence on the chosen restart: why it won, and which later snapshots of it lost and why
+    (a network from step 150 written after 5,000 steps is otherwise a surprise)."""
+    kept = choose(results)
+    if kept is None:
+        return None
+    proved = [r for r in results if r.proved]
+    pool = proved if kept.proved else [r for r in results if r.eligible]
+    kind = "proved" if kept.proved else "bounded (no restart was proved)"
+    rivals = f" among {len(pool)} {kind} restarts" if len(pool) > 1 else f", the only {kind} restart"
+    text = (f"kept restart {kept.index}, the network of step {kept.best_step}: fewest edges after clip,dce "
+            f"({kept.edges_after_clip}){rivals}")
+    if kept.passed_over:
+        text += "; its later snapshots lost: " + "; ".join(kept.passed_over)
+    return text
 
 
 def restart_table(results: list[RestartResult]) -> str:

@@ -61,3 +61,18 @@ def test_quick_prune_reports_where_an_unverifiable_graph_goes_wrong() -> None:
         graph.spec_source, graph.spec_name = spec.source, spec.name
     assert quick_prune(good) == (2, None)  # r <- x and o <- s: nothing to clip
     assert quick_prune(bad) == (None, "wrong at step 1 (shortest)")
+
+
+def test_the_summary_says_why_the_kept_network_won_and_what_its_later_snapshots_failed() -> None:
+    from dataclasses import replace
+
+    from bonsaic.train.restarts import why_kept
+
+    kept = replace(_result(1, 4, 0.07), passed_over=("step 4900: wrong at step 4252 (sampled)",
+                                                      "step 2000: bounded, not proved"))
+    text = why_kept([_result(0, 9, 0.05), kept, _result(2, None, None)])
+    assert text.startswith("kept restart 1, the network of step 100: fewest edges after clip,dce (4) among 2 proved")
+    assert "later snapshots lost: step 4900: wrong at step 4252 (sampled); step 2000: bounded, not proved" in text
+    only_bounded = why_kept([_result(0, 3, 0.01, verdict="bounded")])
+    assert "the only bounded (no restart was proved) restart" in only_bounded
+    assert why_kept([_result(0, None, None)]) is None
