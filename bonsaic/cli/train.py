@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,7 +15,10 @@ from bonsaic.cli.common import Force, user_errors
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.spec.config import DATA_MIXES, TRAIN_NUMBERS
 
+DEFAULT_TIME_BUDGET = 300.0  # bonsaic.train.escalation's (not imported here: it would import tinygrad)
+
 if TYPE_CHECKING:  # the trainer imports tinygrad: only when the command runs
+    from bonsaic.train.escalation import RunOutcome
     from bonsaic.train.loop import Trainer
     from bonsaic.train.settings import TrainSettings
 
@@ -104,6 +107,10 @@ def train_command(
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
+    time_budget: Annotated[float, typer.Option(help="Seconds in all: when the first configuration gives no "
+                                               "proved network, stronger ones are tried while time is left "
+                                               "(0: no escalation; never with --resume).", min=0)]
+    = DEFAULT_TIME_BUDGET,
     force: Force = False,
 ) -> None:
     """Train sparse RNNs on SPEC; write the best proved one (else the best bounded one) as unpruned IR.
@@ -115,13 +122,9 @@ def train_command(
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import Program, load_spec
     from bonsaic.spec.sizing import with_sized_model
-    from bonsaic.train import jitcache
-    from bonsaic.train.log import LossLog
-    from bonsaic.train.loop import Trainer
+    from bonsaic.train.escalation import STAGES, RunOutcome, escalate
     from bonsaic.train.model import NetShape
-    from bonsaic.train.progress import LiveProgress, QuietProgress
     from bonsaic.train.resources import check_resources
-    from bonsaic.train.restarts import choose, judge_restarts, restart_table, why_kept
     from bonsaic.train.settings import TrainSettings
 
     if data is not None and data not in DATA_MIXES:
@@ -145,7 +148,61 @@ def train_command(
           f"{log_path}", file=sys.stderr)
     cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in spec.model.cells)
     print(f"model: {cells}, {model_origin}", file=sys.stderr)
+
+    def run_once(run_spec: Any, run_settings: TrainSettings, label: str, index: int) -> RunOutcome:
+        path = checkpoint if index == 0 else output.with_suffix(f".{index}.safetensors")
+        if index:
+            cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
+            try:
+                check_output(path, inputs=(spec_path,), force=force, what="checkpoint")
+                warnings = check_resources(NetShape.from_spec(run_spec), run_settings, str(spec_path))
+            except (BonsaicError, OSError) as err:
+                print(f"not escalating to '{label}': {err}", file=sys.stderr)
+                return RunOutcome(None, False, label, str(path))
+            print(f"escalating ({index}/{len(STAGES)}): {label} (model {cells}); checkpoints to {path}",
+                  file=sys.stderr)
+            for warning in warnings:
+                print(warning, file=sys.stderr)
+        return _train_once(run_spec, run_settings, path, log_path, label, index, quiet, resume, lr)
+
+    outcome, runs = escalate(spec, settings, run_once, None if resume is not None or not time_budget
+                             else time_budget)
+    best = outcome.best
+    if best is not None and best.graph is not None:
+        save_ir(best.graph, output)
+        snapped = f", weights snapped to multiples of {best.grid}" if best.grid else ""
+        where = f" of configuration '{outcome.label}'" if runs > 1 else ""
+        if best.proved:
+            print(f"wrote {output} (restart {best.index}{where}, network of step {best.best_step}{snapped}): "
+                  "proved for all sequence lengths")
+        else:
+            print(f"wrote {output} (restart {best.index}{where}, network of step {best.best_step}): bounded, NOT "
+                  "proved -- it passed every check the verifier ran, but no restart gave a network that "
+                  f"is proved for all lengths; continue with --resume {outcome.checkpoint or checkpoint} --steps N, "
+                  "or give more --time-budget", file=sys.stderr)
+    else:
+        print(f"no restart of {runs} configuration{'s' if runs > 1 else ''} solved the task (no network passed "
+              f"the verifier); continue with --resume {checkpoint} --steps N, or give more --time-budget",
+              file=sys.stderr)
+    if outcome.interrupted:
+        raise typer.Exit(code=EXIT_INTERRUPTED)
+    if best is None or best.graph is None:
+        raise typer.Exit(code=1)
+
+
+def _train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,
+                quiet: bool, resume: Path | None, lr: float | None) -> RunOutcome:
+    """One configuration: train, checkpoint, judge the restarts; print the table and why the kept one won."""
+    from bonsaic.train import jitcache
+    from bonsaic.train.escalation import RunOutcome
+    from bonsaic.train.log import LossLog
+    from bonsaic.train.loop import Trainer
+    from bonsaic.train.progress import LiveProgress, QuietProgress
+    from bonsaic.train.restarts import choose, judge_restarts, restart_table, why_kept
+
     log = LossLog(log_path)
+    if index:
+        log.event(0, f"escalation {index}: {label}")
     trainer = Trainer(spec, settings, log)
     if trainer.jit_cached:
         print("training step loaded from cache", file=sys.stderr)
@@ -181,24 +238,6 @@ def train_command(
     kept_because = why_kept(results)
     if kept_because is not None:
         print(kept_because, file=sys.stderr)
-    best = choose(results)
     print(f"stopped after step {trainer.step} ({reason}); checkpoint {checkpoint}, loss log {log_path}",
           file=sys.stderr)
-    if best is not None and best.graph is not None:
-        save_ir(best.graph, output)
-        snapped = f", weights snapped to multiples of {best.grid}" if best.grid else ""
-        if best.proved:
-            print(f"wrote {output} (restart {best.index}, network of step {best.best_step}{snapped}): "
-                  "proved for all sequence lengths")
-        else:
-            print(f"wrote {output} (restart {best.index}, network of step {best.best_step}): bounded, NOT "
-                  "proved -- it passed every check the verifier ran, but no restart gave a network that "
-                  f"is proved for all lengths; continue with --resume {checkpoint} --steps N, or try more "
-                  "--restarts", file=sys.stderr)
-    else:
-        print(f"no restart solved the task (no network passed the verifier) in {trainer.step} steps; continue "
-              f"with --resume {checkpoint} --steps N, or try more --restarts", file=sys.stderr)
-    if reason == "interrupted":
-        raise typer.Exit(code=EXIT_INTERRUPTED)
-    if best is None:
-        raise typer.Exit(code=1)
+    return RunOutcome(choose(results), reason == "interrupted", label, str(checkpoint))

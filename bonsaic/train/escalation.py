@@ -1,0 +1,104 @@
+"""Automatic escalation: when the first configuration gives no proved network, try stronger ones.
+
+A user's own task comes with no hand-found settings, and a configuration that does not solve it
+is usually fixed by one of a few moves: more independent restarts (training is a lottery over
+initialisations, and restarts train side by side in one batched model), a wider cell (more room
+to find a solution before the regularizer prunes it back), or state noise (a network that tolerates
+perturbed states keeps its memory in attractors, which is what the verifier's interval proofs
+close on when a solution is only "bounded"). :data:`STAGES` lists them in that order: cheapest first,
+each a fresh run with its own seed.
+
+:func:`escalate` runs the first configuration, then each stage while nothing is proved and the time
+budget allows another run of about the same length (a stage is not started if, judging by the runs
+so far, it would end past the budget). The best result over all runs is kept: proved beats bounded,
+then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
+(Ctrl-C) ends the escalation with the best result so far.
+
+The order is reasoned, not yet measured on the task suite (``benchmarks/task_suite.py``); the first
+measurement on six suite tasks is in ``benchmarks/TASKS.md`` once the suite has run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bonsaic.train.settings import TrainSettings
+
+DEFAULT_TIME_BUDGET = 300.0  # seconds for the whole of `bonsaic train` when escalation is on
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One configuration: a name for the progress line, and how it changes the spec and settings."""
+
+    name: str
+    change: Callable[[Any, TrainSettings], tuple[Any, TrainSettings]]
+
+
+def _more_restarts(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
+    return spec, replace(settings, restarts=max(8, 2 * settings.restarts), seed=settings.seed + 1)
+
+
+def _wider(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
+    cells = [replace(c, outputs=2 * c.outputs, states=2 * c.states) for c in spec.model.cells]
+    return (replace(spec, model=replace(spec.model, cells=cells)),
+            replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 2))
+
+
+def _noisy(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
+    return spec, replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 3,
+                         state_noise=settings.state_noise or 0.05)
+
+
+STAGES = (
+    Stage("8 restarts, another seed", _more_restarts),
+    Stage("a cell twice as wide, 8 restarts", _wider),
+    Stage("state noise 0.05, 8 restarts", _noisy),
+)
+
+
+@dataclass
+class RunOutcome:
+    """What one configuration's run gave: its chosen restart (or None) and whether Ctrl-C ended it."""
+
+    best: Any  # bonsaic.train.restarts.RestartResult | None
+    interrupted: bool
+    label: str = ""
+    checkpoint: str = ""  # where this configuration's last checkpoint is (to --resume it)
+
+
+def rank(outcome: RunOutcome) -> tuple[float, ...]:
+    """Smaller is better: proved first, then fewest edges after clip,dce, then regularization loss."""
+    best = outcome.best
+    if best is None or best.graph is None:
+        return (3.0,)
+    return (0.0 if best.proved else 1.0, float(best.edges_after_clip), float(best.reg or 0.0))
+
+
+def escalate(spec: Any, settings: TrainSettings, run: Callable[[Any, TrainSettings, str, int], RunOutcome],
+             budget: float | None, clock: Callable[[], float] = time.monotonic) -> tuple[RunOutcome, int]:
+    """Run the first configuration, then :data:`STAGES` while nothing is proved and ``budget``
+    seconds (None: no escalation) allow; ``run(spec, settings, label, index)`` trains one. Returns
+    the best outcome and how many configurations ran."""
+    start = clock()
+    best = run(spec, settings, "the spec's settings", 0)
+    best.label = best.label or "the spec's settings"
+    runs = 1
+    for index, stage in enumerate(STAGES, start=1):
+        if budget is None or best.interrupted or (best.best is not None and best.best.proved):
+            break
+        elapsed = clock() - start
+        if elapsed + elapsed / runs > budget:  # the next run would likely end past the budget
+            break
+        stage_spec, stage_settings = stage.change(spec, settings)
+        outcome = run(stage_spec, stage_settings, stage.name, index)
+        outcome.label = outcome.label or stage.name
+        runs += 1
+        if rank(outcome) < rank(best):
+            best = RunOutcome(outcome.best, outcome.interrupted, outcome.label, outcome.checkpoint)
+        elif outcome.interrupted:
+            best.interrupted = True
+    return best, runs
