@@ -1,19 +1,39 @@
-"""Small file-system helpers shared by every stage: outputs are written atomically."""
+"""Small file-system helpers shared by every stage: outputs are written atomically, inputs are read
+within a size limit, and ``-`` means standard input (as an input path) or standard output (as -o)."""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
+STDIO = "-"  # as an input path: standard input; as an output path: standard output
+
+
+def is_stdio(path: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path`` is ``-`` (standard input or output, as compiler drivers use it)."""
+    return path is not None and os.fspath(path) == STDIO
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """The name messages use for ``path``: ``<stdin>`` for ``-``."""
+    return "<stdin>" if is_stdio(path) else os.fspath(path)
+
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees either the old file or the new one, never half.
+    """Write ``data`` to ``path`` so a reader sees either the old file or the new one, never half
+    (``-``: standard output).
 
     Writes a temporary file in the same directory, fsyncs it and renames it over the target. The file
     gets the permissions a plain ``open(path, "w")`` would give (0666 less the umask), not mkstemp's 0600.
     """
+    if is_stdio(path):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     target = Path(path)
     try:
         _write_then_rename(target, data)
@@ -76,8 +96,11 @@ def read_input(path: str | os.PathLike[str]) -> bytes:
     mistake must end in a message, not in a MemoryError once the address space is gone. Reads one
     byte past the limit to tell "exactly at the limit" from "larger".
     """
-    with open(path, "rb") as fh:
-        data = fh.read(max_input_bytes + 1)
+    if is_stdio(path):
+        data = sys.stdin.buffer.read(max_input_bytes + 1)
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read(max_input_bytes + 1)
     if len(data) > max_input_bytes:
         raise InputTooLarge(str(path))
     return data
@@ -118,10 +141,10 @@ def check_output(path: str | os.PathLike[str], *, inputs: tuple[str | os.PathLik
     a spec, a model that is being read, or a user's ``task.jsonl`` does.
     """
     target = Path(path)
-    if force or not target.is_file():
+    if force or is_stdio(path) or not target.is_file():
         return
     for source in inputs:
-        if source is not None and Path(source).exists() and os.path.samefile(target, source):
+        if source is not None and not is_stdio(source) and Path(source).exists() and os.path.samefile(target, source):
             raise OutputRefused(str(target), f"the {what} would overwrite the input {source}")
     if not written_by_bonsaic(target):
         raise OutputRefused(str(target), f"the {what} exists and was not written by bonsaic")

@@ -13,7 +13,7 @@ from bonsaic.spec.limits import CHECK_STATES
 
 @user_errors
 def check(
-    spec: Annotated[Path, typer.Argument(help="The .bns task spec to check.")],
+    spec: Annotated[Path, typer.Argument(help="The .bns task spec to check; - reads standard input.")],
     limit: Annotated[int, typer.Option(help="Explore at most this many reachable spec states.",
                                        min=1)] = CHECK_STATES,
 ) -> None:

@@ -21,11 +21,10 @@ def register(app: typer.Typer) -> None:
 @import_app.command("rnnviz")
 @user_errors
 def rnnviz_command(
-    file: Annotated[Path, typer.Argument(help="rnn-viz JSON: a weight dump or a serialized graph.",
-                                         exists=True, dir_okay=False)],
-    spec: Annotated[Path, typer.Option("--spec", exists=True, dir_okay=False, help="The task the network implements (.bns); "
+    file: Annotated[Path, typer.Argument(help="rnn-viz JSON: a weight dump or a serialized graph.")],
+    spec: Annotated[Path, typer.Option("--spec", help="The task the network implements (.bns); "
                                        "gives the input/output names and is embedded in the model.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.ir).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.ir; - writes standard output).")],
     force: Force = False,
 ) -> None:
     """Import an rnn-viz network (either JSON format) as MODEL.ir."""

@@ -41,13 +41,13 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def opt_command(
-    model: Annotated[Path, typer.Argument(help="The model to optimise (.ir, with its embedded spec).")],
+    model: Annotated[Path, typer.Argument(help="The model to optimise (.ir, with its embedded spec; - reads standard input).")],
     pipeline: Annotated[str | None, typer.Option(
         "-p", "--pipeline", help="Passes to run, e.g. 'clip{max=0.5},quantize,dce' "
         "(default: clip,freeze,inline,cse,bypass,prune,quantize,reinit,fold,merge,dce; see `bonsaic passes`).")] = None,
     emit: Annotated[Emit, typer.Option(help="Back end for the result.")] = Emit.ir,
     output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write here (atomically) instead of stdout.")] = None,
+                                                help="Write here (atomically) instead of stdout (- is stdout).")] = None,
     render: Annotated[RenderFormat | None, typer.Option(
         help="Draw the result with Graphviz and write the picture to -o (required) instead of code.")] = None,
     dump_ir: Annotated[Path | None, typer.Option(
@@ -70,8 +70,6 @@ def opt_command(
     if render is not None and output is None:
         raise BonsaicError("--render needs -o/--output: where to write the picture")
     passes = parse_pipeline(pipeline if pipeline is not None else DEFAULT_PIPELINE)
-    if not model.is_file():
-        raise BonsaicError(f"no such model file: {model}", filename=str(model))
     if output is not None:
         check_output(output, inputs=(model, spec), force=force)
     graph = load_model(model, spec)

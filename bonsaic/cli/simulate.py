@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def simulate(
-    model: Annotated[Path, typer.Argument(help="The model (.ir) to run.", exists=True, dir_okay=False)],
+    model: Annotated[Path, typer.Argument(help="The model (.ir) to run; - reads standard input.")],
     seq: Annotated[str, typer.Option("--seq", help='Input steps: "1,-1,1" (one input) or "1 -1, -1 1" '
                                                    "(values of several inputs per step).")],
     trace: Annotated[bool, typer.Option("--trace", help="Also print every node's value at every step.")] = False,

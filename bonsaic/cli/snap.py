@@ -18,10 +18,9 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def snap_command(
-    model: Annotated[Path, typer.Argument(help="The model to snap (.ir, with its embedded spec).", exists=True,
-                                          dir_okay=False)],
+    model: Annotated[Path, typer.Argument(help="The model to snap (.ir, with its embedded spec; - reads standard input).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the snapped model "
-                                         "(atomically).")],
+                                         "(atomically; - writes standard output).")],
     budget: Annotated[int, typer.Option(min=1, help="Most product states one candidate's exploration "
                                         "may visit.")] = 20_000,
     force: Force = False,

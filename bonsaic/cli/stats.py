@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def stats(
-    model: Annotated[Path, typer.Argument(help="The model (.ir) to measure.", exists=True, dir_okay=False)],
+    model: Annotated[Path, typer.Argument(help="The model (.ir) to measure; - reads standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Count a model's inputs, outputs, states, neurons and edges."""

@@ -19,9 +19,8 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def verify_command(
-    model: Annotated[Path, typer.Argument(help="The model to check (.ir).", exists=True,
-                                                     dir_okay=False)],
-    spec: Annotated[Path | None, typer.Option("--spec", exists=True, dir_okay=False,
+    model: Annotated[Path, typer.Argument(help="The model to check (.ir); - reads standard input.")],
+    spec: Annotated[Path | None, typer.Option("--spec",
                                               help="Check against this spec instead of the one "
                                               "embedded in the model.")] = None,
     budget: Annotated[int, typer.Option(min=0, help="Most product states to explore exhaustively.")] = D.BUDGET,

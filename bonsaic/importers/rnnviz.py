@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bonsaic.fsutil import read_input
+from bonsaic.fsutil import display_name, read_input
 from bonsaic.importers import rnnviz_dump, rnnviz_graph
 from bonsaic.importers.json_access import ImportFormatError, parse_json
 from bonsaic.importers.rnnviz_common import HINT
@@ -45,6 +45,6 @@ def load_rnnviz(path: str | Path, spec: Spec) -> Graph:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ImportFormatError(f"not a JSON file: invalid UTF-8 at byte {err.start} (binary data?)",
-                                filename=str(path), hint=HINT) from None
-    return import_rnnviz(text, str(path),
+                                filename=display_name(path), hint=HINT) from None
+    return import_rnnviz(text, display_name(path),
                          [decl.name for decl in spec.inputs], list(spec.outputs), spec.source, spec.name)

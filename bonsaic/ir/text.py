@@ -24,7 +24,7 @@ import re
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, v_args
 from lark.exceptions import VisitError
 
-from bonsaic.fsutil import atomic_write_text, read_input
+from bonsaic.fsutil import atomic_write_text, display_name, read_input
 from bonsaic.ir.activations import KINDS, Activation
 from bonsaic.ir.graph import Graph, Neuron, Output, State
 from bonsaic.ir.validate import IRError, SourceMap, validate
@@ -121,8 +121,8 @@ def load_ir(path: str | os.PathLike[str]) -> Graph:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise IRError(f"not an IR file: invalid UTF-8 at byte {err.start} (binary data?)",
-                      filename=str(path)) from None
-    return parse_ir(text, str(path))
+                      filename=display_name(path)) from None
+    return parse_ir(text, display_name(path))
 
 
 def save_ir(graph: Graph, path: str | os.PathLike[str]) -> None:

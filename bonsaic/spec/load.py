@@ -11,7 +11,7 @@ import re
 
 from lark.exceptions import VisitError
 
-from bonsaic.fsutil import InputTooLarge, read_input
+from bonsaic.fsutil import InputTooLarge, display_name, read_input
 from bonsaic.spec.checker import check_module
 from bonsaic.spec.errors import Source, SpecError
 from bonsaic.spec.nodes import Pos
@@ -43,7 +43,7 @@ def parse_spec(text: str, filename: str = "<input>") -> Spec:
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and check the spec file at ``path``."""
-    filename = str(path)
+    filename = display_name(path)
     try:
         data = read_input(path)
     except IsADirectoryError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from bonsaic.diagnostics import BonsaicError
+from bonsaic.fsutil import display_name
 from bonsaic.ir.graph import Graph
 from bonsaic.ir.text import load_ir
 from bonsaic.spec import Program, Spec, SpecError, load_spec, parse_spec
@@ -46,7 +47,7 @@ def load_model(path: str | os.PathLike[str], spec_path: str | os.PathLike[str] |
     """
     graph = load_ir(path)
     if spec_path is None:
-        embedded_spec(graph, str(path))
+        embedded_spec(graph, display_name(path))
         return graph
     task = load_spec(spec_path)
     check_program(Program(task))

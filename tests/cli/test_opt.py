@@ -113,7 +113,7 @@ def test_bad_pipeline_is_a_located_user_error(model):
 
 def test_missing_model_is_a_user_error(tmp_path):
     result = opt(str(tmp_path / "nope.ir"))
-    assert result.exit_code == 2 and "no such model file" in result.stderr
+    assert result.exit_code == 2 and "nope.ir: error: No such file or directory" in result.stderr
 
 
 def test_model_that_fails_its_spec_exits_1_and_writes_nothing(tmp_path):
