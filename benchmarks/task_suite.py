@@ -18,6 +18,11 @@ Usage (from the repository root, after ``bash scripts/setup.sh``)::
     .venv/bin/python benchmarks/task_suite.py                    # every task, table to benchmarks/TASKS.md
     .venv/bin/python benchmarks/task_suite.py parity sr_latch     # some tasks, table to stdout only
     .venv/bin/python benchmarks/task_suite.py --timeout 300       # seconds per task (default 600)
+    .venv/bin/python benchmarks/task_suite.py --examples          # the five small bundled examples with
+                                                                  # their model/train sections deleted
+
+With ``--examples`` the table compares each bonsai with the seed post's published network
+(neurons / states / edges) and goes to ``benchmarks/TASKS_examples.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -34,6 +40,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = ROOT / "benchmarks" / "tasks"
+# the seed post's published networks (neurons incl. the dense output neuron, states, edges)
+POST = {"delay2": (4, 2, 4), "loop3": (4, 2, 5), "replace111": (4, 2, 7), "parens": (5, 2, 11)}
+SMALL_EXAMPLES = ["delay1", "delay2", "loop3", "replace111", "parens"]
+
+
+def strip_settings(text: str) -> str:
+    """``text`` without its ``model { ... }`` and ``train { ... }`` sections (braces matched)."""
+    out, i = [], 0
+    while True:
+        match = re.search(r"^(model|train)\s*\{", text[i:], re.MULTILINE)
+        if match is None:
+            return "".join(out) + text[i:]
+        start = i + match.start()
+        depth, j = 0, i + match.end() - 1
+        while True:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+            if depth == 0:
+                break
+        out.append(text[i:start])
+        i = j
 BONSAIC = [sys.executable, "-m", "bonsaic.cli.main"]
 sys.path.insert(0, str(ROOT))
 
@@ -56,9 +83,9 @@ def spec_size(path: Path) -> tuple[int, int]:
     return (len(table.states), minimal_size(table)) if table is not None else (-1, -1)
 
 
-def grow(name: str, out: Path, timeout: float) -> dict:
+def grow(name: str, out: Path, timeout: float, spec: Path | None = None) -> dict:
     """Train, optimise and verify one task with the defaults; the measured row."""
-    spec = TASKS / f"{name}.bns"
+    spec = spec or TASKS / f"{name}.bns"
     model, optimized = out / f"{name}.ir", out / f"{name}.opt.ir"
     reachable, minimal = spec_size(spec)
     row = {"task": name, "spec_states": reachable, "minimal": minimal, "verdict": "failed", "neurons": "-",
@@ -101,10 +128,11 @@ def table(rows: list[dict], elapsed: float) -> str:
     if proved:
         lines.append(f"Median time from `bonsaic train` to a proved bonsai: "
                      f"{statistics.median(r['seconds'] for r in proved):.0f} s.")
-    lines += ["", "| task | verdict | neurons | states | edges | spec states (minimal) | time | note |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| task | verdict | neurons | states | edges | seed post | spec states (minimal) | time | note |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['task']} | {r['verdict']} | {r['neurons']} | {r['states']} | {r['edges']} | "
+        post = "/".join(map(str, POST[r["task"]])) if r["task"] in POST else "-"
+        lines.append(f"| {r['task']} | {r['verdict']} | {r['neurons']} | {r['states']} | {r['edges']} | {post} | "
                      f"{r['spec_states']} ({r['minimal']}) | {r['seconds']:.0f} s | {r['note']} |")
     return "\n".join(lines) + "\n"
 
@@ -114,16 +142,28 @@ def main() -> int:
     parser.add_argument("tasks", nargs="*", help="task names (default: every task; then the table is written)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per task, train to verdict")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "tasks")
+    parser.add_argument("--examples", action="store_true", help="the small bundled examples, settings deleted")
     args = parser.parse_args()
-    names = args.tasks or sorted(p.stem for p in TASKS.glob("*.bns"))
     args.out.mkdir(parents=True, exist_ok=True)
+    specs: dict[str, Path | None] = {}
+    if args.examples:
+        for name in args.tasks or SMALL_EXAMPLES:
+            stripped = args.out / f"{name}.bns"
+            stripped.write_text(strip_settings((ROOT / "examples" / f"{name}.bns").read_text()))
+            specs[name] = stripped
+    else:
+        specs = dict.fromkeys(args.tasks or sorted(p.stem for p in TASKS.glob("*.bns")))
     start, rows = time.perf_counter(), []
-    for name in names:
-        rows.append(grow(name, args.out, args.timeout))
+    for name, spec in specs.items():
+        rows.append(grow(name, args.out, args.timeout, spec))
         print(json.dumps(rows[-1]), flush=True)
     text = table(rows, time.perf_counter() - start)
     print(text)
-    if not args.tasks:
+    if args.examples and not args.tasks:
+        (ROOT / "benchmarks" / "TASKS_examples.md").write_text(
+            "# The small examples with their model and train sections deleted\n\nWritten by "
+            "`benchmarks/task_suite.py --examples`; every row measured by the run that wrote this file.\n\n" + text)
+    elif not args.tasks:
         (ROOT / "benchmarks" / "TASKS.md").write_text(
             "# Task suite: defaults on tasks nobody tuned for\n\nWritten by `benchmarks/task_suite.py`; every row "
             "measured by the run that wrote this file.\n\n" + text)

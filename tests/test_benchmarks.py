@@ -19,3 +19,16 @@ def test_benchmarked_settings_have_no_state_noise_and_no_pruning() -> None:
         assert len(trainer._batch(0)) == 2 and trainer.masks == {}
     finally:
         trainer.close()
+
+
+def test_the_examples_stripped_of_their_settings_keep_their_task() -> None:
+    """task_suite.py --examples deletes the model and train sections, nothing else."""
+    from benchmarks.task_suite import SMALL_EXAMPLES, strip_settings
+    from bonsaic.spec import parse_spec
+
+    for name in SMALL_EXAMPLES:
+        text = (bench_train.ROOT / "examples" / f"{name}.bns").read_text()
+        original, stripped = parse_spec(text), parse_spec(strip_settings(text))
+        assert not stripped.model_given and stripped.train == parse_spec("output y\nstep { y = true }\n").train
+        assert (stripped.inputs, stripped.outputs, stripped.state_vars, stripped.step) == (
+            original.inputs, original.outputs, original.state_vars, original.step)
