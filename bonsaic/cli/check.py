@@ -17,7 +17,10 @@ def check(
     limit: Annotated[int, typer.Option(help="Explore at most this many reachable spec states.",
                                        min=1)] = CHECK_STATES,
 ) -> None:
-    """Check a .bns task spec and summarise it (settings after defaults, reachable states)."""
+    """Check a .bns task spec and summarise it (settings after defaults, reachable states).
+
+    Example: bonsaic check examples/delay2.bns
+    """
     from bonsaic.spec import Program, load_spec
     from bonsaic.spec.summary import summarize
 

@@ -27,7 +27,10 @@ def rnnviz_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the model (.ir; - writes standard output).")],
     force: Force = False,
 ) -> None:
-    """Import an rnn-viz network (either JSON format) as MODEL.ir."""
+    """Import an rnn-viz network (either JSON format) as MODEL.ir.
+
+    Example: bonsaic import rnnviz net.json --spec examples/delay1.bns -o net.ir
+    """
     from bonsaic.fsutil import check_output
     from bonsaic.importers import load_rnnviz
     from bonsaic.ir.text import save_ir

@@ -16,7 +16,7 @@ app = typer.Typer(
     help="Grow bonsai networks: train sparse RNNs on logic programs, prune them with verified passes, "
     "emit readable code.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )

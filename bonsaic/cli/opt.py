@@ -61,7 +61,10 @@ def opt_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,
 ) -> None:
-    """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code."""
+    """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code.
+
+    Example: bonsaic opt delay2.ir --emit py -o delay2.py
+    """
     from bonsaic.passes.base import PassContext
     from bonsaic.passes.pipeline import optimize, parse_pipeline
     from bonsaic.passes.registry import DEFAULT_PIPELINE

@@ -11,7 +11,10 @@ def register(app: typer.Typer) -> None:
 
 
 def passes_command() -> None:
-    """List the optimisation passes with their descriptions and options."""
+    """List the optimisation passes with their descriptions and options.
+
+    Example: bonsaic passes
+    """
     import inspect
     import textwrap
     from dataclasses import fields

@@ -18,7 +18,10 @@ def sample(
     length: Annotated[int, typer.Option("--length", "-l", help="Steps per sequence.", min=1)] = 20,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed (same seed, same data).", min=0)] = 0,
 ) -> None:
-    """Print random input/output sequences of a task spec as JSON lines."""
+    """Print random input/output sequences of a task spec as JSON lines.
+
+    Example: bonsaic sample examples/delay2.bns --count 3 --length 10
+    """
     from bonsaic import memory
     from bonsaic.spec import Program, load_spec
 

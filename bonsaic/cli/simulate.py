@@ -38,7 +38,10 @@ def simulate(
                                                    "(values of several inputs per step).")],
     trace: Annotated[bool, typer.Option("--trace", help="Also print every node's value at every step.")] = False,
 ) -> None:
-    """Run a model on one input sequence and print its outputs at every step."""
+    """Run a model on one input sequence and print its outputs at every step.
+
+    Example: bonsaic simulate delay2.ir --seq "1,-1,-1,1" --trace
+    """
     import numpy as np
 
     from bonsaic.ir import simulate as run

@@ -31,6 +31,8 @@ def snap_command(
     What `bonsaic train` does to a solved network it cannot prove (docs/train.md): a counter with a
     self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this
     changes behaviour, so only a proof (never random samples) admits the result.
+
+    Example: bonsaic snap drifting.ir -o snapped.ir
     """
     from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir

@@ -23,7 +23,10 @@ def stats(
     model: Annotated[Path, typer.Argument(help="The model (.ir) to measure; - reads standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
-    """Count a model's inputs, outputs, states, neurons and edges."""
+    """Count a model's inputs, outputs, states, neurons and edges.
+
+    Example: bonsaic stats delay2.ir --json
+    """
     from bonsaic.verify.embedded import load_model
 
     counts = load_model(model).stats()

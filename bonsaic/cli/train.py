@@ -117,6 +117,8 @@ def train_command(
 
     A solved network the verifier cannot prove is also tried with its weights rounded to multiples
     of 1/2^k; a rounding that is proved replaces it (the restart table says on which grid).
+
+    Example: bonsaic train examples/delay2.bns -o delay2.ir
     """
     from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir

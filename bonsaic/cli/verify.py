@@ -47,6 +47,8 @@ def verify_command(
 
     Verdicts: "proved" (for every sequence length), "bounded, not proved" (every check passed, but
     nothing proves it for all lengths), or a counterexample (exit 1).
+
+    Example: bonsaic verify delay2.ir
     """
     from bonsaic import memory
     from bonsaic.verify import Verifier

@@ -119,3 +119,14 @@ def test_ctrl_c_ends_any_command_with_one_line_and_130(capsys) -> None:  # noqa:
     else:
         raise AssertionError("expected typer.Exit")
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_every_command_help_has_an_example() -> None:
+    for command in (["check"], ["sample"], ["train"], ["simulate"], ["stats"], ["verify"], ["snap"], ["opt"],
+                    ["passes"], ["import", "rnnviz"]):
+        result = CliRunner().invoke(app, [*command, "--help"])
+        assert result.exit_code == 0 and f"Example: bonsaic {' '.join(command)}" in result.stdout, command
+
+
+def test_shell_completion_is_offered() -> None:
+    assert "--install-completion" in CliRunner().invoke(app, ["--help"]).stdout
