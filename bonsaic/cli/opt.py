@@ -12,6 +12,7 @@ import typer
 from bonsaic.cli.common import Force, progress_bar, user_errors
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import check_output
+from bonsaic.verify import defaults as D
 
 if TYPE_CHECKING:
     from bonsaic.ir.graph import Graph
@@ -56,7 +57,7 @@ def opt_command(
     stats: Annotated[bool, typer.Option(help="Print per-pass statistics and timing to stderr.")] = False,
     spec: Annotated[Path | None, typer.Option(
         help="Verify against this spec (.bns) instead of the model's own; it is embedded in the result.")] = None,
-    budget: Annotated[int, typer.Option(help="Most product states the verifier explores.")] = 200_000,
+    budget: Annotated[int, typer.Option(help="Most product states the verifier explores.")] = D.BUDGET,
     seed: Annotated[int, typer.Option(help="Seed of the verifier's random sequences.")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,

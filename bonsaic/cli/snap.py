@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bonsaic.cli.common import Force, user_errors
+from bonsaic.verify import defaults as D
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +23,7 @@ def snap_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the snapped model "
                                          "(atomically; - writes standard output).")],
     budget: Annotated[int, typer.Option(min=1, help="Most product states one candidate's exploration "
-                                        "may visit.")] = 20_000,
+                                        "may visit.")] = D.SNAP_BUDGET,
     force: Force = False,
 ) -> None:
     """Round every weight, bias and initial state of MODEL to multiples of 1/2^k (k = 0..10, coarsest

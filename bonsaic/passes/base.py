@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from bonsaic.ir.graph import Graph
+from bonsaic.verify import defaults
 
 if TYPE_CHECKING:
     from bonsaic.verify import Exploration, Verifier, VerifyResult
@@ -51,7 +52,7 @@ class PassContext:
     is re-run after a rollback cannot pick a graph that fails the same way again.
     """
 
-    budget: int = 200_000
+    budget: int = defaults.BUDGET
     seed: int = 0
     progress: ProgressFn = _no_progress
     verifier: Callable[[Graph], VerifyResult] | None = None

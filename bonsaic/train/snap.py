@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.params import assign, parameters
 from bonsaic.passes.quantize import round_to
-from bonsaic.verify import Verifier
+from bonsaic.verify import Verifier, defaults
 from bonsaic.verify.battery import BatterySettings
 
 NO_BATTERY = BatterySettings(max_sequences=0)
 
 DENOMINATORS = tuple(2**k for k in range(11))  # 1, 1/2, ... 1/1024: coarsest first
-SNAP_BUDGET = 20_000  # product states the exploration of one candidate may visit
+SNAP_BUDGET = defaults.SNAP_BUDGET  # product states the exploration of one candidate may visit
 
 
 @dataclass(frozen=True)

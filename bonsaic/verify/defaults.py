@@ -23,3 +23,4 @@ RANDOM_LENGTH = 100  # ... of this length
 LONG_SEQUENCES = 64  # then this many random and as many periodic ("lasso") sequences ...
 LONG_LENGTH = 20_000  # ... of this length
 SEED = 0
+SNAP_BUDGET = 20_000  # product states one snapping candidate's exploration may visit (bonsaic snap, train)
