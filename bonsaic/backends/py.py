@@ -15,44 +15,12 @@ import math
 from bonsaic.backends.naming import Namer
 from bonsaic.backends.runtime_template import RUNTIME, header, tuple_text
 from bonsaic.ir.activations import Activation
+from bonsaic.ir.ameo import HARD, SOFT, python_source
 from bonsaic.ir.graph import Graph, Neuron
 
-HARD_HELPER = '''
-def _hard(x, leak):
-    """The hard Ameo: breakpoints -3, -1, 1, 3, leaky outside [-3, 3]."""
-    if x <= -3.0:
-        return -1.0 + (x + 3.0) * leak
-    if x <= -1.0:
-        return x + 2.0
-    if x <= 1.0:
-        return -x
-    if x <= 3.0:
-        return x - 2.0
-    return 1.0 + (x - 3.0) * leak
-'''
-
-SOFT_HELPER = '''
-def _soft(x, leak):
-    """The smooth quartic-spline Ameo at u = x/2 - 1/2, rescaled to [-1, 1]."""
-    u = x * 0.5 - 0.5
-    u2 = u * u
-    u3 = u2 * u
-    u4 = u2 * u2
-    p = u + 2.0
-    if u <= -2.0:
-        y = leak * (u + 2.0)
-    elif u <= -1.5:
-        y = 8.0 * (p * p * p * p)
-    elif u <= -0.5:
-        y = -8.0 * u4 - 32.0 * u3 - 48.0 * u2 - 32.0 * u - 7.0
-    elif u <= 0.5:
-        y = 8.0 * u4
-    elif u <= 1.0:
-        y = -8.0 * u4 + 32.0 * u3 - 48.0 * u2 + 32.0 * u - 7.0
-    else:
-        y = leak * (u - 1.0) + 1.0
-    return (y - 0.5) * 2.0
-'''
+# the activation helpers the emitted module defines, rendered from the one Ameo table
+HARD_HELPER = "\n" + python_source(HARD)
+SOFT_HELPER = "\n" + python_source(SOFT)
 
 
 def float_literal(value: float) -> str:

@@ -27,6 +27,9 @@ Definitions (x is the neuron's pre-activation):
   ``f = 1`` gives the hard function, ``f = 0`` the fully smooth one.
 * ``tanh`` and ``linear`` (identity).
 
+The pieces themselves are defined once, in :mod:`bonsaic.ir.ameo`, which every other form (the
+emitted Python, the OpenCL kernels, the trainer's tinygrad) is rendered from.
+
 Derivatives are the post's hand-written piecewise ones (the chain factors 1/2 and 2 of the soft
 part cancel). At a breakpoint the derivative takes the value of the piece on the left (``<=``).
 All functions compute in the dtype of their input (float64 in the simulator, float32 in tests of
@@ -39,67 +42,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bonsaic.ir import ameo
+
 KINDS = ("interpolated_ameo", "leaky_ameo", "ameo", "tanh", "linear")
 
 
-def _first_true(conditions: list[np.ndarray], choices: list[np.ndarray], default: np.ndarray) -> np.ndarray:
-    """``np.select`` (the first true condition wins) as nested ``np.where``: the same values, but
-    several times cheaper on the small arrays the simulator's exploration steps work on."""
-    out = default
-    for condition, choice in zip(reversed(conditions), reversed(choices), strict=True):
-        out = np.where(condition, choice, out)
-    return out
+def _first_true(condition: np.ndarray, value: np.ndarray | float, rest: np.ndarray | float) -> np.ndarray:
+    """One step of a piecewise chain: ``np.where``, several times cheaper than ``np.select`` on the
+    small arrays the simulator's exploration steps work on."""
+    return np.where(condition, value, rest)
+
+
+def _piecewise(f: ameo.Piecewise, x: np.ndarray, leak: float) -> np.ndarray:
+    """``f`` of the Ameo table over ``x``, in ``x``'s dtype and shape."""
+    return np.asarray(ameo.evaluate(f, x, leak, _first_true), dtype=x.dtype)
 
 
 def _hard(x: np.ndarray, leak: float) -> np.ndarray:
-    one = np.ones_like(x)
-    return _first_true(
-        [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
-        [-one + (x + 3.0) * leak, x + 2.0, -x, x - 2.0],
-        default=one + (x - 3.0) * leak,
-    )
+    return _piecewise(ameo.HARD, x, leak)
 
 
 def _hard_grad(x: np.ndarray, leak: float) -> np.ndarray:
-    one = np.ones_like(x)
-    return _first_true(
-        [x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
-        [one * leak, one, -one, one],
-        default=one * leak,
-    )
+    return _piecewise(ameo.HARD_GRAD, x, leak)
 
 
 def _soft(x: np.ndarray, leak: float) -> np.ndarray:
-    u = x * 0.5 - 0.5
-    u2 = u * u
-    u3 = u2 * u
-    u4 = u2 * u2
-    p = u + 2.0
-    y = _first_true(
-        [u <= -2.0, u <= -1.5, u <= -0.5, u <= 0.5, u <= 1.0],
-        [
-            leak * (u + 2.0),
-            8.0 * (p * p * p * p),
-            -8.0 * u4 - 32.0 * u3 - 48.0 * u2 - 32.0 * u - 7.0,
-            8.0 * u4,
-            -8.0 * u4 + 32.0 * u3 - 48.0 * u2 + 32.0 * u - 7.0,
-        ],
-        default=leak * (u - 1.0) + 1.0,
-    )
-    return (y - 0.5) * 2.0
+    return _piecewise(ameo.SOFT, x, leak)
 
 
 def _soft_grad(x: np.ndarray, leak: float) -> np.ndarray:
-    u = x * 0.5 - 0.5
-    u2 = u * u
-    u3 = u2 * u
-    p = u + 2.0
-    one = np.ones_like(x)
-    return _first_true(
-        [(u <= -2.0) | (u >= 1.0), u <= -1.5, u <= -0.5, u <= 0.5],
-        [one * leak, 32.0 * (p * p * p), -32.0 * u3 - 96.0 * u2 - 96.0 * u - 32.0, 32.0 * u3],
-        default=-32.0 * u3 + 96.0 * u2 - 96.0 * u + 32.0,
-    )
+    return _piecewise(ameo.SOFT_GRAD, x, leak)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from bonsaic.ir import ameo
 from bonsaic.ir.activations import KINDS, Activation
 from bonsaic.ir.graph import Graph
 from bonsaic.ir.simulate import SimResult
@@ -89,7 +90,8 @@ def _program(defines: tuple[str, ...]) -> Any:
     import pyopencl as cl
 
     device = _require()
-    source = (KERNELS / "activations.cl").read_text() + "\n" + (KERNELS / "simulate.cl").read_text()
+    activations = (KERNELS / "activations.cl").read_text().replace("// @AMEO_HELPERS@", ameo.opencl_helpers())
+    source = activations + "\n" + (KERNELS / "simulate.cl").read_text()
     return cl.Program(device.context, source).build(options=[*device.options, *defines])
 
 

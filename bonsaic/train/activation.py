@@ -1,7 +1,8 @@
 """The activation functions in tinygrad, with the seed post's hand-written derivative.
 
-Forward and derivative are the same piecewise where-chains as the numpy reference in
-:mod:`bonsaic.ir.activations` (left-continuous at breakpoints: ``x <= b`` takes the left piece).
+Forward and derivative are the same piecewise where-chains as the numpy reference, evaluated from
+the one Ameo table in :mod:`bonsaic.ir.ameo` (left-continuous at breakpoints: ``x <= b`` takes the
+left piece).
 
 The hand-written derivative is attached with a detach identity instead of a custom kernel::
 
@@ -17,57 +18,36 @@ from __future__ import annotations
 
 from tinygrad import Tensor
 
+from bonsaic.ir import ameo
 from bonsaic.ir.activations import Activation
 
 
-def _select(conds: list[Tensor], values: list[Tensor | float], default: Tensor | float) -> Tensor:
-    """``np.select`` for tinygrad: the first true condition wins."""
-    out = default
-    for cond, value in zip(reversed(conds), reversed(values), strict=True):
-        out = cond.where(value, out)
-    assert isinstance(out, Tensor)
-    return out
+def _where(condition: Tensor, value: Tensor | float, rest: Tensor | float) -> Tensor:
+    """One step of a piecewise chain (the first true condition wins)."""
+    return condition.where(value, rest)
+
+
+def _piecewise(f: ameo.Piecewise, x: Tensor, leak: float) -> Tensor:
+    """``f`` of the Ameo table (:mod:`bonsaic.ir.ameo`) over a tensor: the same expressions, in the same
+    order, as the numpy reference."""
+    out = ameo.evaluate(f, x, leak, _where)
+    return out if isinstance(out, Tensor) else x * 0.0 + out
 
 
 def _hard(x: Tensor, leak: float) -> Tensor:
-    return _select([x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0],
-                   [(x + 3.0) * leak - 1.0, x + 2.0, -x, x - 2.0], (x - 3.0) * leak + 1.0)
+    return _piecewise(ameo.HARD, x, leak)
 
 
 def _hard_grad(x: Tensor, leak: float) -> Tensor:
-    return _select([x <= -3.0, x <= -1.0, x <= 1.0, x <= 3.0], [leak, 1.0, -1.0, 1.0], x * 0.0 + leak)
+    return _piecewise(ameo.HARD_GRAD, x, leak)
 
 
 def _soft(x: Tensor, leak: float) -> Tensor:
-    u = x * 0.5 - 0.5
-    u2 = u * u
-    u3 = u2 * u
-    u4 = u2 * u2
-    p = u + 2.0
-    y = _select(
-        [u <= -2.0, u <= -1.5, u <= -0.5, u <= 0.5, u <= 1.0],
-        [
-            (u + 2.0) * leak,
-            (p * p * p * p) * 8.0,
-            u4 * -8.0 - u3 * 32.0 - u2 * 48.0 - u * 32.0 - 7.0,
-            u4 * 8.0,
-            u4 * -8.0 + u3 * 32.0 - u2 * 48.0 + u * 32.0 - 7.0,
-        ],
-        (u - 1.0) * leak + 1.0,
-    )
-    return (y - 0.5) * 2.0
+    return _piecewise(ameo.SOFT, x, leak)
 
 
 def _soft_grad(x: Tensor, leak: float) -> Tensor:
-    u = x * 0.5 - 0.5
-    u2 = u * u
-    u3 = u2 * u
-    p = u + 2.0
-    return _select(
-        [(u <= -2.0) | (u >= 1.0), u <= -1.5, u <= -0.5, u <= 0.5],
-        [x * 0.0 + leak, (p * p * p) * 32.0, u3 * -32.0 - u2 * 96.0 - u * 96.0 - 32.0, u3 * 32.0],
-        u3 * -32.0 + u2 * 96.0 - u * 96.0 + 32.0,
-    )
+    return _piecewise(ameo.SOFT_GRAD, x, leak)
 
 
 def forward(act: Activation, x: Tensor) -> Tensor:

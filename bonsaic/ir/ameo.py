@@ -1,0 +1,134 @@
+"""The Ameo pieces, defined once: numpy, emitted Python, OpenCL C and tinygrad are rendered from here.
+
+Each of the four piecewise functions (the hard Ameo, its derivative, the smooth quartic-spline Ameo
+and its derivative) is a :class:`Piecewise`: a few set-up assignments, then ``(condition, value)``
+pieces of which the first true one wins, a value for everything else, and a final expression of the
+chosen value ``y``. The expressions are written once, in one operation order, as text over ``x``,
+``leak`` and the set-up names; every back end evaluates exactly that text:
+
+* numpy (the simulator's reference, :mod:`bonsaic.ir.activations`) evaluates it over arrays;
+* the ``py`` back end prints it as scalar Python (:func:`python_source`);
+* the OpenCL kernels get it as C with ``(real)`` casts (:func:`opencl_source`), compiled with
+  contraction off, so in double precision they agree with numpy bit for bit;
+* the trainer evaluates it over tinygrad tensors (:mod:`bonsaic.train.activation`).
+
+Before this table there were four hand-synchronised copies; a change to a coefficient now reaches
+all of them, and ``tests/ir/test_ameo.py`` checks that they agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Piecewise:
+    """One piecewise function of ``x`` (and the leak ``leak``); see the module docstring."""
+
+    name: str
+    doc: str
+    setup: tuple[tuple[str, str], ...]
+    pieces: tuple[tuple[str, str], ...]
+    otherwise: str
+    result: str = "y"
+
+
+HARD = Piecewise(
+    "hard", "The hard Ameo: breakpoints -3, -1, 1, 3, leaky outside [-3, 3].", (),
+    (("x <= -3.0", "-1.0 + (x + 3.0) * leak"), ("x <= -1.0", "x + 2.0"), ("x <= 1.0", "-x"),
+     ("x <= 3.0", "x - 2.0")),
+    "1.0 + (x - 3.0) * leak")
+HARD_GRAD = Piecewise(
+    "hard_grad", "The hard Ameo's derivative (left-continuous at the breakpoints).", (),
+    (("x <= -3.0", "leak"), ("x <= -1.0", "1.0"), ("x <= 1.0", "-1.0"), ("x <= 3.0", "1.0")),
+    "leak")
+SOFT = Piecewise(
+    "soft", "The smooth quartic-spline Ameo at u = x/2 - 1/2, rescaled to [-1, 1].",
+    (("u", "x * 0.5 - 0.5"), ("u2", "u * u"), ("u3", "u2 * u"), ("u4", "u2 * u2"), ("p", "u + 2.0")),
+    (("u <= -2.0", "leak * (u + 2.0)"), ("u <= -1.5", "8.0 * (p * p * p * p)"),
+     ("u <= -0.5", "-8.0 * u4 - 32.0 * u3 - 48.0 * u2 - 32.0 * u - 7.0"), ("u <= 0.5", "8.0 * u4"),
+     ("u <= 1.0", "-8.0 * u4 + 32.0 * u3 - 48.0 * u2 + 32.0 * u - 7.0")),
+    "leak * (u - 1.0) + 1.0", "(y - 0.5) * 2.0")
+SOFT_GRAD = Piecewise(
+    "soft_grad", "The smooth Ameo's derivative (the chain factors 1/2 and 2 cancel).",
+    (("u", "x * 0.5 - 0.5"), ("u2", "u * u"), ("u3", "u2 * u"), ("p", "u + 2.0")),
+    (("(u <= -2.0) | (u >= 1.0)", "leak"), ("u <= -1.5", "32.0 * (p * p * p)"),
+     ("u <= -0.5", "-32.0 * u3 - 96.0 * u2 - 96.0 * u - 32.0"), ("u <= 0.5", "32.0 * u3")),
+    "-32.0 * u3 + 96.0 * u2 - 96.0 * u + 32.0")
+TABLE = (HARD, HARD_GRAD, SOFT, SOFT_GRAD)
+BREAKPOINTS_HARD = (-3.0, -1.0, 1.0, 3.0)
+BREAKPOINTS_SOFT_U = (-2.0, -1.5, -0.5, 0.5, 1.0)  # in u; x = 2u + 1
+
+
+# -- evaluation over arrays (numpy or tinygrad) ---------------------------------------------------
+@dataclass(frozen=True)
+class _Compiled:
+    setup: tuple[tuple[str, CodeType], ...]
+    conditions: tuple[CodeType, ...]
+    values: tuple[CodeType, ...]
+    otherwise: CodeType
+    result: CodeType
+
+
+def _compile(f: Piecewise) -> _Compiled:
+    def c(expr: str) -> CodeType:
+        return compile(expr, f"<ameo {f.name}>", "eval")
+
+    return _Compiled(tuple((n, c(e)) for n, e in f.setup), tuple(c(cond) for cond, _ in f.pieces),
+                     tuple(c(v) for _, v in f.pieces), c(f.otherwise), c(f.result))
+
+
+_COMPILED = {f.name: _compile(f) for f in TABLE}
+
+
+def evaluate(f: Piecewise, x: Any, leak: float, where: Callable[[Any, Any, Any], Any]) -> Any:
+    """``f`` over an array ``x``: the set-up, every piece, then ``where(condition, value, rest)`` from
+    the last piece to the first (the first true condition wins), then the result expression."""
+    code = _COMPILED[f.name]
+    env: dict[str, Any] = {"x": x, "leak": leak}
+    for name, expr in code.setup:
+        env[name] = eval(expr, {}, env)  # noqa: S307 - the table's own expressions
+    out = eval(code.otherwise, {}, env)  # noqa: S307
+    for condition, value in zip(reversed(code.conditions), reversed(code.values), strict=True):
+        out = where(eval(condition, {}, env), eval(value, {}, env), out)  # noqa: S307
+    env["y"] = out
+    return eval(code.result, {}, env)  # noqa: S307
+
+
+# -- source text: scalar Python and OpenCL C -------------------------------------------------------
+def python_source(f: Piecewise) -> str:
+    """``def _NAME(x, leak)`` as scalar Python (the ``py`` back end's helper)."""
+    lines = [f"def _{f.name}(x, leak):", f'    """{f.doc}"""']
+    lines += [f"    {name} = {expr}" for name, expr in f.setup]
+    for k, (condition, value) in enumerate(f.pieces):
+        lines += [f"    {'if' if k == 0 else 'elif'} {condition.replace('|', 'or')}:", f"        y = {value}"]
+    lines += ["    else:", f"        y = {f.otherwise}", f"    return {f.result}"]
+    return "\n".join(lines) + "\n"
+
+
+_FLOAT = re.compile(r"(?<![\w.])(\d+\.\d+)")
+
+
+def _c(expr: str) -> str:
+    """An expression as OpenCL C over ``real``: float literals cast, ``|`` as ``||``."""
+    return _FLOAT.sub(r"(real)\1", expr).replace("|", "||")
+
+
+def opencl_source(f: Piecewise) -> str:
+    """``real NAME(real x, real leak)`` as OpenCL C (the kernels' activation helpers)."""
+    lines = [f"// {f.doc}", f"real {f.name}(real x, real leak) {{"]
+    lines += [f"    real {name} = {_c(expr)};" for name, expr in f.setup]
+    lines.append("    real y;")
+    for k, (condition, value) in enumerate(f.pieces):
+        lines.append(f"    {'if' if k == 0 else 'else if'} ({_c(condition)}) y = {_c(value)};")
+    lines += [f"    else y = {_c(f.otherwise)};", f"    return {_c(f.result)};", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def opencl_helpers() -> str:
+    """All four functions, for the top of the kernel source."""
+    return "\n".join(opencl_source(f) for f in TABLE)
