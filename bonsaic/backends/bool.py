@@ -1,7 +1,7 @@
 """The ``bool`` back end: decompile a graph into boolean logic and small case tables.
 
 It runs the ``booleanize`` analysis (which needs exhaustive exploration to close; otherwise it
-raises :class:`~bonsaic.passes.booleanize.BooleanizeError`, exit code 1) and prints, for each
+raises :class:`~bonsaic.verify.booleanize.BooleanizeError`, exit code 1) and prints, for each
 live state and each output, the function of the current inputs and states it computes:
 
 * a two-valued state is a boolean (true = its larger value, unless the other reading removes
@@ -29,7 +29,7 @@ from bonsaic.backends.minimize import Cube, minimize, parity_form
 from bonsaic.backends.naming import Namer
 from bonsaic.backends.runtime_template import RUNTIME, header, tuple_text
 from bonsaic.ir.graph import Graph
-from bonsaic.passes.booleanize import BoolAnalysis, Levels, Row, Table, booleanize
+from bonsaic.verify.booleanize import BoolAnalysis, Levels, Row, Table, booleanize
 
 # Beyond this many variables the unreachable rows are treated as false rather than as don't-cares:
 # still correct on the reachable set, and it keeps Quine–McCluskey away from 2^n minterms.

@@ -15,8 +15,8 @@ import bonsaic.backends.bool as bool_backend
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph, Neuron, Output, State
 from bonsaic.ir.simulate import Stepper, simulate
-from bonsaic.passes import booleanize as booleanize_module
-from bonsaic.passes.booleanize import BooleanizeError, Table, booleanize
+from bonsaic.verify import booleanize as booleanize_module
+from bonsaic.verify.booleanize import BooleanizeError, Table, booleanize
 from tests.backends import graphs
 from tests.backends.programs import load, run_script, spec_data
 

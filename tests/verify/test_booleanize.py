@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bonsaic.passes.base import PassContext
-from bonsaic.passes.booleanize import Booleanize, Levels, Table, booleanize, smallest_support
+from bonsaic.passes.booleanize import Booleanize
+from bonsaic.verify.booleanize import Levels, Table, booleanize, smallest_support
 from tests.backends import graphs
 
 
