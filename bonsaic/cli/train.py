@@ -106,7 +106,7 @@ def train_command(
     device: Annotated[str | None, typer.Option(help="tinygrad device, e.g. CPU, CL, CUDA "
                                                "(default: CPU, or tinygrad's choice when DEV is set).")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue from this checkpoint.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Log lines instead of a live display.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Log lines instead of a live display.")] = False,
     time_budget: Annotated[float, typer.Option(help="Seconds in all: when the first configuration gives no "
                                                "proved network, stronger ones are tried while time is left "
                                                "(0: no escalation; never with --resume).", min=0)]
