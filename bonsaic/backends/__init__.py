@@ -15,10 +15,14 @@ from types import ModuleType
 from bonsaic.backends import bool as bool_backend
 from bonsaic.backends import dot, ir, py
 from bonsaic.ir.graph import Graph
+from bonsaic.verify.explore import Exploration
 
 BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend}
 
 
-def emit(name: str, graph: Graph) -> str:
-    """Run back end ``name`` on ``graph`` (KeyError for an unknown name)."""
+def emit(name: str, graph: Graph, exploration: Exploration | None = None) -> str:
+    """Run back end ``name`` on ``graph`` (KeyError for an unknown name). ``exploration`` (the caller's
+    exploration of ``graph``) is used by the back ends that analyse the reachable set (``bool``)."""
+    if name == "bool":
+        return bool_backend.emit(graph, exploration)
     return BACKENDS[name].emit(graph)

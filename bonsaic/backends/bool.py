@@ -29,7 +29,8 @@ from bonsaic.backends.minimize import Cube, minimize, parity_form
 from bonsaic.backends.naming import Namer
 from bonsaic.backends.runtime_template import RUNTIME, header, tuple_text
 from bonsaic.ir.graph import Graph
-from bonsaic.verify.booleanize import BoolAnalysis, Levels, Row, Table, booleanize
+from bonsaic.verify.booleanize import BoolAnalysis, Levels, Row, Table, analyse, booleanize
+from bonsaic.verify.explore import Exploration
 
 # Beyond this many variables the unreachable rows are treated as false rather than as don't-cares:
 # still correct on the reachable set, and it keeps Quine–McCluskey away from 2^n minterms.
@@ -220,9 +221,11 @@ def choose_polarities(graph: Graph, analysis: BoolAnalysis, states: list[str]) -
     return analysis
 
 
-def emit(graph: Graph) -> str:
-    """The decompiled program (``BooleanizeError`` if exploration does not close)."""
-    analysis = booleanize(graph)
+def emit(graph: Graph, exploration: Exploration | None = None) -> str:
+    """The decompiled program (``BooleanizeError`` if exploration does not close). ``exploration`` is
+    the caller's exploration of ``graph`` (``opt`` hands over its own, made with its ``--budget``);
+    without one the graph is explored against its embedded spec with the verifier's default budget."""
+    analysis = booleanize(graph) if exploration is None else analyse(graph, exploration)
     states = _live_states(graph, analysis)
     analysis = choose_polarities(graph, analysis, states)
     prog = _build(graph, analysis, states)

@@ -17,6 +17,7 @@ from bonsaic.verify import defaults as D
 if TYPE_CHECKING:
     from bonsaic.ir.graph import Graph
     from bonsaic.passes.base import PassStats
+    from bonsaic.verify.explore import Exploration
 
 
 class Emit(StrEnum):
@@ -87,7 +88,9 @@ def opt_command(
     if stats:
         _print_stats(result.stats, result.verifier_calls)
     if result.graph is not None:
-        _write_result(result.graph, emit, render, output)
+        # the bool back end analyses the reachable set: hand it the exploration this run's checks made
+        exploration = ctx.explore(result.graph) if emit.value == "bool" and render is None else None
+        _write_result(result.graph, emit, render, output, exploration)
     if result.failure is not None:
         print(f"error: {result.failure.describe()}", file=sys.stderr)
         if result.graph is not None:
@@ -97,7 +100,8 @@ def opt_command(
         raise typer.Exit(code=1)
 
 
-def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output: Path | None) -> None:
+def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output: Path | None,
+                  exploration: Exploration | None = None) -> None:
     """Emit ``graph`` with the chosen back end (or draw it) to ``output`` or stdout."""
     from bonsaic.backends import emit as emit_code
     from bonsaic.fsutil import atomic_write_text
@@ -108,7 +112,7 @@ def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output:
         assert output is not None
         render_dot(emit_code("dot", graph), render.value, output)
         return
-    code = emit_code(emit.value, graph)
+    code = emit_code(emit.value, graph, exploration)
     if output is None:
         sys.stdout.write(code)
     else:

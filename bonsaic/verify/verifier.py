@@ -164,6 +164,7 @@ class Verifier:
         # on the same samples, and generating the long ones costs ~0.2 s each time
         self._samples: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._batteries: dict[BatterySettings, Battery] = {}
+        self._last_exploration: tuple[tuple[str, int, int], Exploration] | None = None
 
     def battery(self, settings: BatterySettings = BatterySettings()) -> Battery:
         """The falsification battery for this spec (planned once per settings)."""
@@ -230,10 +231,19 @@ class Verifier:
         _check_interface(graph, program)
         return cls(program, len(graph.inputs), len(graph.outputs))
 
-    def explore(self, graph: Graph, budget: int = DEFAULT_BUDGET,
-                max_depth: int = DEFAULT_MAX_DEPTH) -> Exploration:
-        """The reachable product set (see :mod:`bonsaic.verify.explore`)."""
-        return explore_with_table(graph, self.table, budget, max_depth)
+    def explore(self, graph: Graph, budget: int = DEFAULT_BUDGET, max_depth: int = DEFAULT_MAX_DEPTH,
+                progress: Progress | None = None, seconds: float | None = None) -> Exploration:
+        """The reachable product set (see :mod:`bonsaic.verify.explore`). The last exploration is kept:
+        ``opt --emit bool`` asks for the one its final check just made, with the same budget."""
+        from bonsaic.ir.text import print_ir
+
+        key = (print_ir(graph), budget, max_depth) if seconds is None else None
+        if key is not None and self._last_exploration is not None and self._last_exploration[0] == key:
+            return self._last_exploration[1]
+        ex = explore_with_table(graph, self.table, budget, max_depth, progress, seconds)
+        if key is not None:
+            self._last_exploration = (key, ex)
+        return ex
 
     def verify(self, graph: Graph, budget: int = DEFAULT_BUDGET, seed: int = 0,
                random_sequences: int = DEFAULT_RANDOM_SEQUENCES,
@@ -248,7 +258,7 @@ class Verifier:
         the samples for later calls; ``progress`` hears which phase is running; ``explore_seconds``
         stops the exhaustive exploration after that much wall time (what it found is kept)."""
         say = progress or (lambda description, done, total: None)
-        ex = explore_with_table(graph, self.table, budget, max_depth, progress, explore_seconds)
+        ex = self.explore(graph, budget, max_depth, progress, explore_seconds)
         if ex.mismatch_step is not None:
             return VerifyResult(False, "failed", ex.product_states, ex.margin, ex.depth, 0, 0,
                                 _exhaustive_counterexample(ex))

@@ -172,3 +172,17 @@ def test_a_model_without_spec_needs_one_given(tmp_path):
     given = opt(str(path), "--spec", str(spec), "-p", "clip")
     assert given.exit_code == 0
     assert parse_ir(given.stdout).spec_source == DELAY  # embedded in the result
+
+
+def test_emit_bool_uses_opts_budget_and_its_exploration(model, monkeypatch):  # noqa: ANN001
+    """The bool back end analyses the exploration opt's own checks made, with opt's --budget."""
+    from bonsaic.verify import booleanize as analysis_module
+
+    def no_second_exploration(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("the bool back end explored the graph again")
+
+    monkeypatch.setattr(analysis_module, "explore", no_second_exploration)
+    result = opt(str(model), "-p", "dce", "--emit", "bool")
+    assert result.exit_code == 0 and "Decompiled from" in result.stdout, result.stderr
+    tight = opt(str(model), "-p", "dce", "--emit", "bool", "--budget", "1")
+    assert tight.exit_code == 1 and "did not close" in tight.stderr
