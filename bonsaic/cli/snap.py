@@ -37,7 +37,7 @@ def snap_command(
     """
     from bonsaic.fsutil import check_output
     from bonsaic.ir.text import save_ir
-    from bonsaic.train.snap import snap
+    from bonsaic.passes.snap import snap
     from bonsaic.verify.embedded import load_model
 
     check_output(output, inputs=(model,), force=force)

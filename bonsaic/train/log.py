@@ -12,10 +12,22 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from bonsaic.train.loop import EvalReport
+from numpy.typing import ArrayLike
+
+
+class EvalReport(Protocol):
+    """What the log records of one evaluation (``bonsaic.train.loop.EvalReport`` is one; a
+    protocol here, so that the log and the loop do not import each other)."""
+
+    step: int
+    mse: ArrayLike
+    reg: ArrayLike
+    accuracy: ArrayLike
+    sparsity: ArrayLike
+    lr: float
+    steps_per_second: float
 
 
 class LossLog:

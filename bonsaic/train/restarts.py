@@ -8,7 +8,7 @@ verify (validation is sampled, verification is exhaustive or much larger) is not
 restart's earlier best snapshots (``Trainer.fallbacks``, newest first) are tried in its place.
 
 A snapshot the verifier cannot *prove* (it fails, or passes only on samples) is also tried with its
-weights snapped to a dyadic grid (:mod:`bonsaic.train.snap`); a snapped network that is proved
+weights snapped to a dyadic grid (:mod:`bonsaic.passes.snap`); a snapped network that is proved
 replaces it, and the table says on which grid.
 
 "Solved" means proved. A restart whose snapshots are at best *bounded* (they pass every check the
@@ -25,9 +25,9 @@ from typing import Any
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.base import PassContext
 from bonsaic.passes.pipeline import optimize, parse_pipeline
+from bonsaic.passes.snap import snap
 from bonsaic.train.loop import Trainer
 from bonsaic.train.lower import lower_restart
-from bonsaic.train.snap import snap
 from bonsaic.verify import Verifier, defaults
 from bonsaic.verify.battery import BatterySettings
 

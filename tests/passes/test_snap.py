@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph, Neuron, Output, State
 from bonsaic.passes.params import parameters
+from bonsaic.passes.snap import snap
 from bonsaic.spec import load_spec
 from bonsaic.train.restarts import RestartResult, _judge_snapshot, restart_table
-from bonsaic.train.snap import snap
 from bonsaic.verify import Verifier, verify
 from tests.verify.test_examples import EXAMPLES
 
