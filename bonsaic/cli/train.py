@@ -1,13 +1,14 @@
-"""`bonsaic train`: grow a bonsai network for a spec and write it as unpruned IR."""
+"""`bonsaic train`: grow a bonsai network for a spec and write it as unpruned IR.
+
+This module maps flags to a spec, settings and paths, and prints the verdict; the session itself
+(training, checkpoints, judging, escalation) is :func:`bonsaic.train.session.grow`."""
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,8 +19,6 @@ from bonsaic.spec.config import DATA_MIXES, TRAIN_NUMBERS
 DEFAULT_TIME_BUDGET = 300.0  # bonsaic.train.escalation's (not imported here: it would import tinygrad)
 
 if TYPE_CHECKING:  # the trainer imports tinygrad: only when the command runs
-    from bonsaic.train.escalation import RunOutcome
-    from bonsaic.train.loop import Trainer
     from bonsaic.train.settings import TrainSettings
 
 EXIT_INTERRUPTED = 130
@@ -28,30 +27,6 @@ EXIT_INTERRUPTED = 130
 def register(app: typer.Typer) -> None:
     """Add this command to the app."""
     app.command("train")(train_command)
-
-
-class _CtrlC:
-    """First Ctrl-C: finish the current step, then stop cleanly. Second: the usual KeyboardInterrupt."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print("\ninterrupt: finishing the step, then saving (Ctrl-C again to abort)", file=sys.stderr)
-
-
-def checkpointing(on_step: Callable[[Trainer, float], None], path: Path,
-                  every: int) -> Callable[[Trainer, float], None]:
-    """``on_step`` that also saves a checkpoint every ``every`` steps, so a run that is killed
-    (not just interrupted) loses at most that many steps. Saving is atomic and takes milliseconds."""
-    def step(trainer: Trainer, loss: float) -> None:
-        on_step(trainer, loss)
-        if every and trainer.step % every == 0:
-            trainer.save(path)
-    return step
 
 
 def with_prune_rate(settings: TrainSettings, rate: float) -> TrainSettings:
@@ -124,9 +99,9 @@ def train_command(
     from bonsaic.ir.text import save_ir
     from bonsaic.spec import Program, load_spec
     from bonsaic.spec.sizing import with_sized_model
-    from bonsaic.train.escalation import STAGES, RunOutcome, escalate
     from bonsaic.train.model import NetShape
     from bonsaic.train.resources import check_resources
+    from bonsaic.train.session import SessionPaths, grow
     from bonsaic.train.settings import TrainSettings
 
     if data is not None and data not in DATA_MIXES:
@@ -150,25 +125,9 @@ def train_command(
           f"{log_path}", file=sys.stderr)
     cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in spec.model.cells)
     print(f"model: {cells}, {model_origin}", file=sys.stderr)
-
-    def run_once(run_spec: Any, run_settings: TrainSettings, label: str, index: int) -> RunOutcome:
-        path = checkpoint if index == 0 else output.with_suffix(f".{index}.safetensors")
-        if index:
-            cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
-            try:
-                check_output(path, inputs=(spec_path,), force=force, what="checkpoint")
-                warnings = check_resources(NetShape.from_spec(run_spec), run_settings, str(spec_path))
-            except (BonsaicError, OSError) as err:
-                print(f"not escalating to '{label}': {err}", file=sys.stderr)
-                return RunOutcome(None, False, label, str(path))
-            print(f"escalating ({index}/{len(STAGES)}): {label} (model {cells}); checkpoints to {path}",
-                  file=sys.stderr)
-            for warning in warnings:
-                print(warning, file=sys.stderr)
-        return _train_once(run_spec, run_settings, path, log_path, label, index, quiet, resume, lr)
-
-    outcome, runs = escalate(spec, settings, run_once, None if resume is not None or not time_budget
-                             else time_budget)
+    paths = SessionPaths(spec_path, output, checkpoint, log_path)
+    outcome, runs = grow(spec, settings, paths, quiet=quiet, resume=resume, lr=lr, force=force,
+                         time_budget=None if resume is not None or not time_budget else time_budget)
     best = outcome.best
     if best is not None and best.graph is not None:
         save_ir(best.graph, output)
@@ -190,56 +149,3 @@ def train_command(
         raise typer.Exit(code=EXIT_INTERRUPTED)
     if best is None or best.graph is None:
         raise typer.Exit(code=1)
-
-
-def _train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,
-                quiet: bool, resume: Path | None, lr: float | None) -> RunOutcome:
-    """One configuration: train, checkpoint, judge the restarts; print the table and why the kept one won."""
-    from bonsaic.train import jitcache
-    from bonsaic.train.escalation import RunOutcome
-    from bonsaic.train.log import LossLog
-    from bonsaic.train.loop import Trainer
-    from bonsaic.train.progress import LiveProgress, QuietProgress
-    from bonsaic.train.restarts import choose, judge_restarts, restart_table, why_kept
-
-    log = LossLog(log_path)
-    if index:
-        log.event(0, f"escalation {index}: {label}")
-    trainer = Trainer(spec, settings, log)
-    if trainer.jit_cached:
-        print("training step loaded from cache", file=sys.stderr)
-    elif jitcache.enabled():
-        print("capturing the training step (the first run of this configuration compiles it; later runs load it "
-              "from the cache)", file=sys.stderr)
-    else:
-        print("capturing the training step (step cache off: BONSAIC_JIT_CACHE=0)", file=sys.stderr)
-    if resume is not None:
-        trainer.resume(resume)
-        if lr is not None:
-            trainer.set_lr(lr)
-    ctrl_c = _CtrlC()
-    previous_handler = signal.signal(signal.SIGINT, ctrl_c)
-    display = QuietProgress() if quiet else LiveProgress(settings.steps, trainer.step, not trainer.jit_cached)
-    try:
-        with display:
-            reason = trainer.run(stop=lambda: ctrl_c.requested,
-                                 on_step=checkpointing(display.on_step, checkpoint, settings.checkpoint_every),
-                                 on_eval=display.on_eval)
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        trainer.close()
-        log.close()
-    trainer.save(checkpoint)
-    try:
-        results = judge_restarts(trainer, spec)
-    except KeyboardInterrupt:
-        print(f"interrupted while judging the restarts; checkpoint {checkpoint} is saved (judge again with "
-              f"--resume {checkpoint} --steps {trainer.step})", file=sys.stderr)
-        raise typer.Exit(code=EXIT_INTERRUPTED) from None
-    print(restart_table(results), file=sys.stderr)
-    kept_because = why_kept(results)
-    if kept_because is not None:
-        print(kept_because, file=sys.stderr)
-    print(f"stopped after step {trainer.step} ({reason}); checkpoint {checkpoint}, loss log {log_path}",
-          file=sys.stderr)
-    return RunOutcome(choose(results), reason == "interrupted", label, str(checkpoint))

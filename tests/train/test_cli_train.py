@@ -64,7 +64,7 @@ def test_training_saves_a_checkpoint_every_n_steps(tmp_path: Path) -> None:
     """A killed run (no Ctrl-C handler runs) keeps the checkpoint of the last multiple of N."""
     from types import SimpleNamespace
 
-    from bonsaic.cli.train import checkpointing
+    from bonsaic.train.session import checkpointing
 
     saved, shown = [], []
     trainer = SimpleNamespace(step=0, save=lambda path: saved.append((trainer.step, path)))
