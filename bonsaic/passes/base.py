@@ -192,6 +192,21 @@ class PassContext:
         """Whether ``graph`` still implements its spec: the oracle every search in a pass uses."""
         return bool(self.verify(graph).ok)
 
+    def keep_if_equivalent(self, before: Graph, after: Graph, what: str, done: str, dce: bool = True) -> Graph:
+        """The end of every one-shot rewrite (fold, merge, cse, inline): ``after`` with its dead nodes
+        removed (unless ``dce`` is False) if it still implements the spec, noting ``done``; otherwise
+        ``before``, noting that ``what`` failed verification (a rewrite that is exact on paper can
+        still change a sum's rounding)."""
+        if dce:
+            from bonsaic.passes.dce import eliminate_dead_nodes  # dce's module imports this one
+
+            after = eliminate_dead_nodes(after)
+        if not self.equivalent(after):
+            self.note(f"{what} failed verification (float rounding); kept the input")
+            return before
+        self.note(done)
+        return after
+
     def explore(self, graph: Graph) -> Exploration:
         """The reachable (spec state, graph state) steps of ``graph`` with every node's value."""
         self.verifier_calls += 1

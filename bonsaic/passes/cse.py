@@ -168,9 +168,6 @@ class CommonSubexpressions(Pass):
         """``graph`` with ``replacements`` applied if the result verifies (else ``graph``)."""
         if not replacements:
             return graph
-        merged = eliminate_dead_nodes(redirect_reads(graph, replacements))
-        if not ctx.equivalent(merged):
-            ctx.note(f"{what}: failed verification (float rounding); kept the input")
-            return graph
-        ctx.note(f"{what} " + ", ".join(_label(node, rep, scale) for node, (rep, scale) in replacements.items()))
-        return merged
+        return ctx.keep_if_equivalent(graph, redirect_reads(graph, replacements), f"{what}:",
+                                      f"{what} " + ", ".join(_label(node, rep, scale)
+                                                             for node, (rep, scale) in replacements.items()))

@@ -8,7 +8,6 @@ import numpy as np
 
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.base import Pass, PassContext
-from bonsaic.passes.dce import eliminate_dead_nodes
 
 
 def fold_constants(graph: Graph, constants: dict[str, float]) -> Graph:
@@ -46,9 +45,5 @@ class Fold(Pass):
         constants = {name: v for name, v in constants.items() if name in readers}
         if not constants:
             return graph
-        folded = eliminate_dead_nodes(fold_constants(graph, constants))
-        if not ctx.equivalent(folded):
-            ctx.note("folded graph failed verification (float rounding); kept the input")
-            return graph
-        ctx.note(f"folded {', '.join(sorted(constants))}")
-        return folded
+        return ctx.keep_if_equivalent(graph, fold_constants(graph, constants), "folded graph",
+                                      f"folded {', '.join(sorted(constants))}")

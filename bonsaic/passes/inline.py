@@ -169,8 +169,4 @@ class Inline(Pass):
         result, inlined = inline_affine(graph)
         if not inlined:
             return graph
-        if not ctx.equivalent(result):
-            ctx.note("inlined graph failed verification (float rounding); kept the input")
-            return graph
-        ctx.note(f"inlined {', '.join(inlined)}")
-        return result
+        return ctx.keep_if_equivalent(graph, result, "inlined graph", f"inlined {', '.join(inlined)}", dce=False)

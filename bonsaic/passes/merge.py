@@ -8,7 +8,7 @@ import numpy as np
 
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.base import Pass, PassContext
-from bonsaic.passes.dce import eliminate_dead_nodes, live_nodes
+from bonsaic.passes.dce import live_nodes
 
 
 def _key(values: np.ndarray) -> bytes:
@@ -93,10 +93,6 @@ class Merge(Pass):
             graph, {n: v for n, v in exploration.node_values.items() if n in live}))
         if not replacements:
             return graph
-        merged = eliminate_dead_nodes(redirect_reads(graph, replacements))
-        if not ctx.equivalent(merged):
-            ctx.note("merged graph failed verification (float rounding); kept the input")
-            return graph
-        ctx.note("merged " + ", ".join(f"{'-' if s < 0 else ''}{r}<-{n}"
-                                       for n, (r, s) in replacements.items()))
-        return merged
+        return ctx.keep_if_equivalent(graph, redirect_reads(graph, replacements), "merged graph",
+                                      "merged " + ", ".join(f"{'-' if s < 0 else ''}{r}<-{n}"
+                                                            for n, (r, s) in replacements.items()))
