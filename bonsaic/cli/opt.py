@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bonsaic.cli import verify_options as V
 from bonsaic.cli.common import Force, progress_bar, user_errors
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import check_output
@@ -58,12 +59,24 @@ def opt_command(
     stats: Annotated[bool, typer.Option(help="Print per-pass statistics and timing to stderr.")] = False,
     spec: Annotated[Path | None, typer.Option(
         help="Verify against this spec (.bns) instead of the model's own; it is embedded in the result.")] = None,
-    budget: Annotated[int, typer.Option(help="Most product states the verifier explores.")] = D.BUDGET,
-    seed: Annotated[int, typer.Option(help="Seed of the verifier's random sequences.")] = 0,
+    budget: V.Budget = D.BUDGET,
+    max_depth: V.MaxDepth = D.MAX_DEPTH,
+    explore_seconds: V.ExploreSeconds = 0,
+    battery_words: V.BatteryWords = D.BATTERY_WORD_LENGTH,
+    battery_length: V.BatteryLength = D.BATTERY_LENGTH,
+    battery_sequences: V.BatterySequences = D.BATTERY_SEQUENCES,
+    random_sequences: V.RandomSequences = D.RANDOM_SEQUENCES,
+    random_length: V.RandomLength = D.RANDOM_LENGTH,
+    long_sequences: V.LongSequences = D.LONG_SEQUENCES,
+    long_length: V.LongLength = D.LONG_LENGTH,
+    seed: V.Seed = D.SEED,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,
 ) -> None:
     """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code.
+
+    The input is checked, and the result finally checked, exactly as `bonsaic verify` with the same
+    flags would check it; the passes' own searches use smaller checks, audited by those.
 
     Example: bonsaic opt delay2.ir --emit py -o delay2.py
     """
@@ -81,8 +94,13 @@ def opt_command(
     if not graph.spec_source:
         raise BonsaicError("the model carries no embedded spec to verify the passes against",
                            filename=str(model), hint="give one with --spec TASK.bns")
+    options = V.verify_kwargs(max_depth=max_depth, explore_seconds=explore_seconds, battery_words=battery_words,
+                              battery_length=battery_length, battery_sequences=battery_sequences,
+                              random_sequences=random_sequences, random_length=random_length,
+                              long_sequences=long_sequences, long_length=long_length)
+    V.require_memory(options, len(graph.inputs), len(graph.outputs), str(model))
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
-        ctx = PassContext(budget=budget, seed=seed, progress=progress)
+        ctx = PassContext(budget=budget, seed=seed, progress=progress, verify_options=options)
         result = optimize(graph, passes, ctx, dump_dir=dump_ir,
                           print_to=sys.stderr if print_after_all else None)
     if stats:

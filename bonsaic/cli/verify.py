@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bonsaic.cli import verify_options as V
 from bonsaic.cli.common import progress_bar, user_errors
 from bonsaic.verify import defaults as D
 
@@ -23,24 +24,17 @@ def verify_command(
     spec: Annotated[Path | None, typer.Option("--spec",
                                               help="Check against this spec instead of the one "
                                               "embedded in the model.")] = None,
-    budget: Annotated[int, typer.Option(min=0, help="Most product states to explore exhaustively.")] = D.BUDGET,
-    max_depth: Annotated[int, typer.Option(min=0, help="Most breadth-first levels to explore.")] = D.MAX_DEPTH,
-    explore_seconds: Annotated[float, typer.Option(min=0, help="Stop exploring after this many seconds of wall "
-                                                   "time (0: no limit; --budget bounds it anyway).")] = 0,
-    battery_words: Annotated[int, typer.Option(min=0, help="Falsification battery: every input word of up to "
-                                               "this many steps, from every reachable spec state, is "
-                                               "repeated (0: no battery).")] = D.BATTERY_WORD_LENGTH,
-    battery_length: Annotated[int, typer.Option(min=0, help="Steps of each battery sequence.")] = D.BATTERY_LENGTH,
-    battery_sequences: Annotated[int, typer.Option(min=0, help="Most battery sequences (longer words are left "
-                                                   "out first).")] = D.BATTERY_SEQUENCES,
-    random_sequences: Annotated[int, typer.Option(min=0, help="Random sequences checked when exploration "
-                                                  "does not close.")] = D.RANDOM_SEQUENCES,
-    random_length: Annotated[int, typer.Option(min=0, help="Length of each random sequence.")] = D.RANDOM_LENGTH,
-    long_sequences: Annotated[int, typer.Option(min=0, help="Very long random (and as many periodic) sequences "
-                                                "checked on top (slow drift shows only after hundreds of "
-                                                "steps).")] = D.LONG_SEQUENCES,
-    long_length: Annotated[int, typer.Option(min=0, help="Length of each very long sequence.")] = D.LONG_LENGTH,
-    seed: Annotated[int, typer.Option(help="Seed of the random sequences.")] = D.SEED,
+    budget: V.Budget = D.BUDGET,
+    max_depth: V.MaxDepth = D.MAX_DEPTH,
+    explore_seconds: V.ExploreSeconds = 0,
+    battery_words: V.BatteryWords = D.BATTERY_WORD_LENGTH,
+    battery_length: V.BatteryLength = D.BATTERY_LENGTH,
+    battery_sequences: V.BatterySequences = D.BATTERY_SEQUENCES,
+    random_sequences: V.RandomSequences = D.RANDOM_SEQUENCES,
+    random_length: V.RandomLength = D.RANDOM_LENGTH,
+    long_sequences: V.LongSequences = D.LONG_SEQUENCES,
+    long_length: V.LongLength = D.LONG_LENGTH,
+    seed: V.Seed = D.SEED,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
 ) -> None:
     """Prove (or bound) that MODEL matches its spec; print a counterexample and exit 1 if not.
@@ -50,25 +44,19 @@ def verify_command(
 
     Example: bonsaic verify delay2.ir
     """
-    from bonsaic import memory
     from bonsaic.verify import Verifier
-    from bonsaic.verify.battery import BatterySettings
     from bonsaic.verify.embedded import load_model
     from bonsaic.verify.report import counterexample_table
 
     graph = load_model(model, spec)
-    width = len(graph.inputs) + len(graph.outputs) + 2
-    for count, length, flags in ((random_sequences, random_length, "--random-sequences or --random-length"),
-                                 (long_sequences, long_length, "--long-sequences or --long-length")):
-        memory.require(3 * 8 * count * length * width, f"checking {count} sequences of {length} steps",
-                       f"lower {flags}", str(model))
+    options = V.verify_kwargs(max_depth=max_depth, explore_seconds=explore_seconds, battery_words=battery_words,
+                              battery_length=battery_length, battery_sequences=battery_sequences,
+                              random_sequences=random_sequences, random_length=random_length,
+                              long_sequences=long_sequences, long_length=long_length)
+    V.require_memory(options, len(graph.inputs), len(graph.outputs), str(model))
     verifier = Verifier.for_graph(graph)
-    battery = BatterySettings(battery_words, battery_length, battery_sequences if battery_words else 0)
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
-        result = verifier.verify(graph, budget=budget, seed=seed, random_sequences=random_sequences,
-                                 random_length=random_length, max_depth=max_depth,
-                                 long_sequences=long_sequences, long_length=long_length, battery=battery,
-                                 progress=progress, explore_seconds=explore_seconds or None)
+        result = verifier.verify(graph, budget=budget, seed=seed, progress=progress, **options)
     if result.counterexample is not None:
         names = [out.name for out in graph.outputs]
         print(counterexample_table(result.counterexample, graph.inputs, names,

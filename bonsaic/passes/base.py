@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -55,6 +55,9 @@ class PassContext:
     budget: int = defaults.BUDGET
     seed: int = 0
     progress: ProgressFn = _no_progress
+    # ``bonsaic verify``'s other options (max_depth, battery, samples, ...) for the checks that must
+    # agree with it: the input check and the first final check (``opt`` takes the same flags)
+    verify_options: dict[str, Any] = field(default_factory=dict)
     verifier: Callable[[Graph], VerifyResult] | None = None
     explorer: Callable[[Graph], Exploration] | None = None
     tracer: Callable[[Graph], dict[str, np.ndarray]] | None = None
@@ -130,8 +133,8 @@ class PassContext:
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
-        return self._witness_failure(graph) or self._spec_verifier(graph).verify(graph, self.budget, self.seed,
-                                                                                  progress=self.progress)
+        return self._witness_failure(graph) or self._spec_verifier(graph).verify(
+            graph, self.budget, self.seed, progress=self.progress, **self.verify_options)
 
     def audit(self, graph: Graph, salt: int) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
@@ -154,7 +157,7 @@ class PassContext:
         pipeline then drew). The samples are not cached (about 1.6 GB per seed)."""
         if self.verifier is None:
             first = self._spec_verifier(graph).verify(graph, self.budget, self.seed,  # `bonsaic verify`'s
-                                                      progress=self.progress)
+                                                      progress=self.progress, **self.verify_options)
             if not first.ok or first.mode == "proved":
                 return first
         seeds = [self.seed + FINAL_SEED + 3 * check for check in range(FINAL_CHECKS)]
@@ -212,7 +215,8 @@ class PassContext:
         self.verifier_calls += 1
         if self.explorer is not None:
             return self.explorer(graph)
-        return self._spec_verifier(graph).explore(graph, self.budget)
+        return self._spec_verifier(graph).explore(graph, self.budget,
+                                                  self.verify_options.get("max_depth", defaults.MAX_DEPTH))
 
     def traces(self, graph: Graph) -> dict[str, np.ndarray]:
         """Every node's values [sequences, steps] on sampled input sequences of the spec (one

@@ -186,3 +186,36 @@ def test_emit_bool_uses_opts_budget_and_its_exploration(model, monkeypatch):  # 
     assert result.exit_code == 0 and "Decompiled from" in result.stdout, result.stderr
     tight = opt(str(model), "-p", "dce", "--emit", "bool", "--budget", "1")
     assert tight.exit_code == 1 and "did not close" in tight.stderr
+
+
+def test_opt_takes_the_verifiers_flags_with_the_same_defaults():
+    """The same flag means the same thing in verify and opt (declared once, cli/verify_options.py)."""
+    import typer
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+    def flags(command: str) -> dict[str, object]:
+        return {opt: param.default for param in commands[command].params for opt in param.opts}
+
+    verify_flags, opt_flags = flags("verify"), flags("opt")
+    shared = ["--budget", "--max-depth", "--explore-seconds", "--battery-words", "--battery-length",
+              "--battery-sequences", "--random-sequences", "--random-length", "--long-sequences", "--long-length",
+              "--seed"]
+    for flag in shared:
+        assert flag in opt_flags and opt_flags[flag] == verify_flags[flag], flag
+
+
+def test_opt_passes_the_verifier_flags_to_its_checks(model, monkeypatch):  # noqa: ANN001
+    from bonsaic.verify.verifier import Verifier
+
+    seen = []
+    original = Verifier.verify
+
+    def recording(self, graph, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        seen.append(kwargs)
+        return original(self, graph, *args, **kwargs)
+
+    monkeypatch.setattr(Verifier, "verify", recording)
+    result = opt(str(model), "-p", "dce", "--long-sequences", "3", "--battery-words", "1")
+    assert result.exit_code == 0, result.stderr
+    assert any(k.get("long_sequences") == 3 and k["battery"].word_length == 1 for k in seen)

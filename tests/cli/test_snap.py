@@ -10,7 +10,7 @@ from bonsaic.cli.main import app
 from bonsaic.ir.text import load_ir, save_ir
 from bonsaic.passes.params import parameters
 from bonsaic.verify import verify
-from tests.train.test_snap import parens_counter
+from tests.passes.test_snap import parens_counter
 
 
 def test_snap_writes_the_exact_counter_for_a_drifting_one(tmp_path: Path) -> None:
