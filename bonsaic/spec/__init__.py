@@ -7,11 +7,11 @@ The language itself is described in ``docs/dsl.md``; the grammar is ``grammar.la
 
 from bonsaic.spec.config import CellConfig, ModelConfig, RegularizerConfig, ScheduleEvent, TrainConfig
 from bonsaic.spec.errors import SpecError
-from bonsaic.spec.load import load_spec, parse_spec
+from bonsaic.spec.load import compiled, load_spec, parse_spec
 from bonsaic.spec.program import Program, Transitions
 from bonsaic.spec.task import InputDecl, Spec, StateVar
 
 __all__ = [
     "CellConfig", "InputDecl", "ModelConfig", "Program", "RegularizerConfig", "ScheduleEvent", "Spec",
-    "SpecError", "StateVar", "TrainConfig", "Transitions", "load_spec", "parse_spec",
+    "SpecError", "StateVar", "TrainConfig", "Transitions", "compiled", "load_spec", "parse_spec",
 ]

@@ -6,6 +6,7 @@ empty files and binary data all become one located :class:`SpecError`, never a t
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -16,6 +17,7 @@ from bonsaic.spec.checker import check_module
 from bonsaic.spec.errors import Source, SpecError
 from bonsaic.spec.nodes import Pos
 from bonsaic.spec.parser import parse_module
+from bonsaic.spec.program import Program
 from bonsaic.spec.task import Spec
 
 
@@ -62,3 +64,14 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
         raise SpecError(f"this looks like binary data, not a .bns spec (byte 0x{data[err.start]:02x} "
                         "is not UTF-8)", filename=filename, line=line, column=col) from None
     return parse_spec(text, filename)
+
+
+@functools.lru_cache(maxsize=16)
+def compiled(text: str, filename: str = "<input>") -> Program:
+    """The checked :class:`Program` for spec source ``text``, built once per (text, name) in a process.
+
+    A spec travels with every model as text; the verifier, the passes' contexts, the trainer's judging
+    of each snapshot and the back ends all need it as a program. Parsing once and sharing the program
+    also shares its transition table (explored once, in batches) and its step memo.
+    """
+    return Program(parse_spec(text, filename))

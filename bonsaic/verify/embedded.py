@@ -16,7 +16,7 @@ from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import display_name
 from bonsaic.ir.graph import Graph
 from bonsaic.ir.text import load_ir
-from bonsaic.spec import Program, Spec, SpecError, load_spec, parse_spec
+from bonsaic.spec import Program, Spec, SpecError, compiled, load_spec
 from bonsaic.spec.limits import CHECK_STATES, MAX_ENUMERATED_INPUTS
 
 
@@ -32,8 +32,9 @@ def embedded_spec(graph: Graph, filename: str) -> Spec | None:
     if graph.spec_source is None:
         return None
     try:
-        spec = parse_spec(graph.spec_source, filename=graph.spec_name or "<embedded spec>")
-        check_program(Program(spec))
+        program = compiled(graph.spec_source, graph.spec_name or "<embedded spec>")
+        check_program(program)
+        spec = program.spec
     except SpecError as err:
         raise _in_model_file(err, graph, filename) from None
     return spec

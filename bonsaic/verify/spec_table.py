@@ -2,15 +2,21 @@
 
 The verifier asks the same question ("from spec state s, which inputs are allowed, where do they
 lead, what must the outputs be?") for every frontier of every exploration, and the optimisation
-passes run hundreds of explorations against one spec. Calling the Python interpreter of the spec
-once per (state, input) pair and keeping the answer as arrays is what makes that cheap.
+passes run hundreds of explorations against one spec. Keeping the answer as arrays is what makes
+that cheap.
+
+There is one transition table per spec: when the spec's reachable states fit
+:data:`~bonsaic.spec.limits.CHECK_STATES` (every bundled and suite task), the table *is* the
+``Program``'s own (``Program.transitions``, explored in batches once, when the spec was checked),
+and spec-state indices are its rows. Only a spec too large for that is stepped lazily here, one
+batch of new states per exploration frontier.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -56,6 +62,12 @@ class SpecTable:
         self.states: list[Hashable] = []
         self._index: dict[Hashable, int] = {}
         self._moves: dict[int, Moves] = {}
+        self._table = _program_table(program)
+        if self._table is not None:  # the program's own table: its rows are our indices
+            self.states = list(self._table.states)
+            self._index = {state: k for k, state in enumerate(self.states)}
+            self._vectors = _signs([tuple(v) for v in program.input_vectors.tolist()], n_inputs)  # type: ignore[attr-defined]
+            self._output_signs = self._table.outputs * 2.0 - 1.0
         self.initial = self.index(program.initial_state())
 
     def index(self, state: Hashable) -> int:
@@ -85,6 +97,12 @@ class SpecTable:
         todo = [k for k in dict.fromkeys(indices) if k not in self._moves]
         if not todo:
             return
+        if self._table is not None:
+            for k in todo:
+                allowed = self._table.next[k] >= 0
+                self._moves[k] = Moves(self._vectors[allowed], self._table.next[k][allowed].astype(np.int64),
+                                       self._output_signs[k][allowed])
+            return
         states = [self.states[k] for k in todo]
         successors = getattr(self.program, "successors", None)
         if successors is not None:
@@ -113,3 +131,14 @@ class SpecTable:
                            filename=getattr(spec, "name", None) or "<spec>",
                            hint="every reachable state needs at least one allowed input; check the "
                            "constraint (`bonsaic check` shows the path to it)")
+
+
+def _program_table(program: ProgramLike) -> Any:
+    """The program's whole transition table when it has one within the check's limit, else None."""
+    from bonsaic.spec.limits import CHECK_STATES, MAX_ENUMERATED_INPUTS
+
+    transitions = getattr(program, "transitions", None)
+    spec = getattr(program, "spec", None)
+    if transitions is None or spec is None or len(spec.inputs) > MAX_ENUMERATED_INPUTS:
+        return None
+    return transitions(CHECK_STATES)

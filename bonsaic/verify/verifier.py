@@ -131,9 +131,9 @@ def _spec_program(graph: Graph) -> ProgramLike:
     if not graph.spec_source:
         raise BonsaicError("the graph carries no embedded spec",
                            hint="pass the spec explicitly (bonsaic verify MODEL.ir --spec TASK.bns)")
-    from bonsaic.spec import Program, parse_spec
+    from bonsaic.spec import compiled
 
-    return Program(parse_spec(graph.spec_source, filename=graph.spec_name or "<embedded spec>"))
+    return compiled(graph.spec_source, graph.spec_name or "<embedded spec>")
 
 
 def _check_interface(graph: Graph, program: ProgramLike) -> None:
