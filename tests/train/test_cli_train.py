@@ -47,7 +47,7 @@ def test_resume_with_lr_replaces_the_checkpoints_rate(tmp_path: Path) -> None:
     source = (EXAMPLES / "delay1.bns").read_text()
     spec = tmp_path / "delay1.bns"
     spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
-    first = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20"])
+    first = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20", "--time-budget", "0"])
     assert first.exit_code in (0, 1), first.output
     arrays, _ = load_checkpoint(tmp_path / "delay1.safetensors")
     assert arrays["opt.lr"][0] != np.float32(0.0001)
@@ -74,3 +74,27 @@ def test_training_saves_a_checkpoint_every_n_steps(tmp_path: Path) -> None:
         on_step(trainer, 0.5)
     assert shown == list(range(1, 11))
     assert saved == [(4, tmp_path / "run.safetensors"), (8, tmp_path / "run.safetensors")]
+
+
+def test_a_configuration_that_proves_nothing_escalates(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """20 steps of the spec's settings solve nothing; train goes on to the next configuration by itself
+    (one stage here, another seed of the same shape, so the compiled step is reused and the test stays
+    fast), which solves and proves delay1 (seeds are fixed: the same every run)."""
+    from dataclasses import replace
+
+    from bonsaic.train import escalation
+
+    monkeypatch.setattr(escalation, "STAGES", (escalation.Stage(
+        "another seed", lambda spec, settings: (spec, replace(settings, seed=settings.seed + 1))),))
+    source = (EXAMPLES / "delay1.bns").read_text()
+    spec = tmp_path / "delay1.bns"
+    spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
+    result = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20", "--time-budget", "100000"])
+    assert result.exit_code == 0, result.output
+    first, escalated = result.output.split("escalating (1/")
+    assert "proved" not in first.split("verdict")[1]  # the spec's settings gave nothing
+    assert "of configuration 'another seed'" in escalated and "proved for all sequence lengths" in escalated
+    assert verify(load_ir(tmp_path / "delay1.ir")).mode == "proved"
+    assert (tmp_path / "delay1.1.safetensors").is_file()
+    events = [json.loads(line).get("event", "") for line in (tmp_path / "delay1.loss.jsonl").read_text().splitlines()]
+    assert "escalation 1: another seed" in events

@@ -95,7 +95,7 @@ def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
     """The point of the cache: a second ``bonsaic train`` process skips the capture."""
     out = tmp_path / "d.ir"
     cmd = [sys.executable, "-m", "bonsaic.cli.main", "train", str(EXAMPLES / "delay1.bns"), "-o", str(out),
-           "--steps", "30", "--batch", "16", "--length", "5", "--quiet", "--seed", "4"]
+           "--steps", "30", "--batch", "16", "--length", "5", "--quiet", "--seed", "4", "--time-budget", "0"]
     env = dict(os.environ)
     runs = [subprocess.run(cmd, capture_output=True, text=True, env=env, check=False) for _ in range(2)]
     for run in runs:
