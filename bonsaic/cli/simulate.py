@@ -97,12 +97,12 @@ def spec_outputs(graph: Graph, steps: list[list[float]]) -> list[tuple[bool, ...
     outputs are the graph's (same names, same order)."""
     if graph.spec_source is None:
         return None
-    from bonsaic.spec import Program, parse_spec
+    from bonsaic.spec import compiled
 
-    spec = parse_spec(graph.spec_source, filename=graph.spec_name or "<embedded spec>")
+    program = compiled(graph.spec_source, graph.spec_name or "<embedded spec>")  # checked by load_model
+    spec = program.spec
     if [i.name for i in spec.inputs] != graph.inputs or spec.outputs != [o.name for o in graph.outputs]:
         return None
-    program = Program(spec)
     state, expected = program.initial_state(), []
     for bits in steps:
         state, outputs = program.step(state, tuple(b > 0 for b in bits))
