@@ -20,7 +20,8 @@ import typer
 
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import check_output
-from bonsaic.train.escalation import STAGES, RunOutcome, escalate
+from bonsaic.train import escalation
+from bonsaic.train.escalation import RunOutcome, escalate
 from bonsaic.train.loop import Trainer
 from bonsaic.train.model import NetShape
 from bonsaic.train.resources import check_resources
@@ -87,7 +88,7 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
             except (BonsaicError, OSError) as err:
                 print(f"not escalating to '{label}': {err}", file=sys.stderr)
                 return RunOutcome(None, False, label, str(path))
-            print(f"escalating ({index}/{len(STAGES)}): {label} (model {cells}); checkpoints to {path}",
+            print(f"escalating ({index}/{len(escalation.STAGES)}): {label} (model {cells}); checkpoints to {path}",
                   file=sys.stderr)
             for warning in warnings:
                 print(warning, file=sys.stderr)
@@ -97,7 +98,7 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
 
 
 def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,
-                quiet: bool, resume: Path | None, lr: float | None) -> RunOutcome:
+               quiet: bool, resume: Path | None, lr: float | None) -> RunOutcome:
     """One configuration: train, checkpoint, judge the restarts; print the table and why the kept one won."""
     from bonsaic.train import jitcache
     from bonsaic.train.escalation import RunOutcome

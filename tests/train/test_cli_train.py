@@ -91,7 +91,7 @@ def test_a_configuration_that_proves_nothing_escalates(tmp_path: Path, monkeypat
     spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
     result = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20", "--time-budget", "100000"])
     assert result.exit_code == 0, result.output
-    first, escalated = result.output.split("escalating (1/")
+    first, escalated = result.output.split("escalating (1/1): another seed")
     assert "proved" not in first.split("verdict")[1]  # the spec's settings gave nothing
     assert "of configuration 'another seed'" in escalated and "proved for all sequence lengths" in escalated
     assert verify(load_ir(tmp_path / "delay1.ir")).mode == "proved"
