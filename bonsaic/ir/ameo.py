@@ -132,3 +132,21 @@ def opencl_source(f: Piecewise) -> str:
 def opencl_helpers() -> str:
     """All four functions, for the top of the kernel source."""
     return "\n".join(opencl_source(f) for f in TABLE)
+
+
+def _js(expr: str) -> str:
+    """An expression as JavaScript: the same arithmetic on IEEE doubles, ``|`` as ``||``."""
+    return expr.replace("|", "||")
+
+
+def javascript_source(f: Piecewise) -> str:
+    """``function ameo_NAME(x, leak)`` as JavaScript (the HTML report's simulator). JavaScript numbers
+    are IEEE doubles and the text keeps the table's operation order, so the page agrees with numpy
+    bit for bit."""
+    lines = [f"// {f.doc}", f"function ameo_{f.name}(x, leak) {{"]
+    lines += [f"  const {name} = {_js(expr)};" for name, expr in f.setup]
+    lines.append("  let y;")
+    for k, (condition, value) in enumerate(f.pieces):
+        lines.append(f"  {'if' if k == 0 else 'else if'} ({_js(condition)}) y = {_js(value)};")
+    lines += [f"  else y = {_js(f.otherwise)};", f"  return {_js(f.result)};", "}"]
+    return "\n".join(lines) + "\n"
