@@ -11,7 +11,8 @@ cheap oracle instead of the real verifier.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +40,21 @@ def _no_progress(description: str, done: int, total: int) -> None:
     """The default: say nothing (tests, pipes, ``--quiet``)."""
 
 
+@dataclass(frozen=True)
+class SearchChecks:
+    """How large the checks a pass's own searches make (:meth:`PassContext.verify`) are.
+
+    Whoever runs a pass decides (the pipeline's policy, :meth:`PassContext.searching`); the pass
+    itself neither knows nor cares why. ``prove``: try the invariant provers (worth it only while the
+    last accepted graph was proved: on a bounded one they fail on every candidate, at a cost).
+    ``thorough``: samples as large as an audit's, the full battery and a focused search -- for a
+    pass re-run after its result was rolled back, whose first run's samples let a wrong graph through.
+    """
+
+    prove: bool = True
+    thorough: bool = False
+
+
 @dataclass
 class PassContext:
     """The services a pass may use, each counted: an equivalence check and the reachable-set explorer.
@@ -64,24 +80,31 @@ class PassContext:
     verifier_calls: int = 0
     notes: list[str] = field(default_factory=list)
     witnesses: list[Counterexample] = field(default_factory=list)
-    attempt: int = 0  # how often the running pass was re-run after a rollback (audits draw afresh)
-    # whether the searches' checks try the invariant provers: only while the last graph the
-    # pipeline accepted was proved (on a bounded one they fail on every candidate, at a cost; the
-    # audit of the pass's result tries them all the same)
-    prove_in_searches: bool = True
+    # how the searches check candidates; the pipeline sets it for each run of a pass (:meth:`searching`)
+    searches: SearchChecks = field(default_factory=SearchChecks)
     _cached: tuple[tuple, Verifier] | None = field(default=None, repr=False)
 
     def note(self, message: str) -> None:
         """Record a remark for ``--stats`` (e.g. why a pass did nothing)."""
         self.notes.append(message)
 
+    @contextmanager
+    def searching(self, checks: SearchChecks) -> Iterator[None]:
+        """Make the searches' checks as ``checks`` says while the block runs (one run of a pass),
+        then restore the previous setting."""
+        previous, self.searches = self.searches, checks
+        try:
+            yield
+        finally:
+            self.searches = previous
+
     def verify(self, graph: Graph) -> VerifyResult:
-        """Verify ``graph`` against its embedded spec (one counted verifier call). A pass re-run
-        after a rollback (``attempt`` > 0) checks with samples as large as the audit's: its first
-        run's samples already let through a graph the audit rejected, and a fresh failure is found
-        on each retry otherwise (gate_switcher's ``quantize`` ran out of retries that way). Its
-        falsification battery is shorter (``SEARCH_BATTERY_LENGTH`` steps, as cheap as the samples);
-        the audit of the pass's result runs it in full."""
+        """Verify ``graph`` against its embedded spec (one counted verifier call), as
+        :attr:`searches` says. Thorough checks (a pass re-run after a rollback) use samples as large
+        as the audit's: its first run's samples already let through a graph the audit rejected, and
+        a fresh failure is found on each retry otherwise (gate_switcher's ``quantize`` ran out of
+        retries that way). Otherwise the falsification battery is shorter (``SEARCH_BATTERY_LENGTH``
+        steps, as cheap as the samples); the audit of the pass's result runs it in full."""
         self.verifier_calls += 1
         if self.verifier is not None:
             return self.verifier(graph)
@@ -89,12 +112,13 @@ class PassContext:
         from bonsaic.verify.defaults import SEARCH_BATTERY_LENGTH
         from bonsaic.verify.verifier import DEFAULT_LONG_SEQUENCES, DEFAULT_RANDOM_SEQUENCES
 
-        scale = AUDIT_SCALE if self.attempt else 1
-        battery = BatterySettings() if self.attempt else BatterySettings(length=SEARCH_BATTERY_LENGTH)
+        thorough = self.searches.thorough
+        scale = AUDIT_SCALE if thorough else 1
+        battery = BatterySettings() if thorough else BatterySettings(length=SEARCH_BATTERY_LENGTH)
         return self._witness_failure(graph) or self._spec_verifier(graph).verify(
             graph, self.budget, self.seed, random_sequences=scale * DEFAULT_RANDOM_SEQUENCES,
-            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery, intervals=self.prove_in_searches,
-            focus=bool(self.attempt))
+            long_sequences=scale * DEFAULT_LONG_SEQUENCES, battery=battery, intervals=self.searches.prove,
+            focus=thorough)
 
     def learn(self, counterexample: Counterexample) -> bool:
         """Remember a sequence a candidate failed on; True when later checks will use it (not with
@@ -136,16 +160,17 @@ class PassContext:
         return self._witness_failure(graph) or self._spec_verifier(graph).verify(
             graph, self.budget, self.seed, progress=self.progress, **self.verify_options)
 
-    def audit(self, graph: Graph, salt: int) -> VerifyResult:
+    def audit(self, graph: Graph, salt: int, draw: int = 0) -> VerifyResult:
         """The pipeline's verdict on a pass's result: where the exploration does not close, the
         random samples are drawn from another seed and are four times larger than the ones the
         pass's own searches used. A search that picks the largest threshold the fixed sample still
         accepts is biased towards graphs that only just pass that sample; a fresh sample is not.
-        Test doubles (``verifier``) are used as they are."""
+        ``salt`` (the step) and ``draw`` (how often that step's pass was re-run) pick the seed, so
+        every audit of a re-run draws afresh. Test doubles (``verifier``) are used as they are."""
         from bonsaic.verify.verifier import DEFAULT_LONG_LENGTH
 
         # verify draws from seed, +1 and +2; a re-run pass afresh
-        return self._large_checks(graph, [self.seed + AUDIT_SEED + 3 * salt + 3_000 * self.attempt],
+        return self._large_checks(graph, [self.seed + AUDIT_SEED + 3 * salt + 3_000 * draw],
                                   DEFAULT_LONG_LENGTH, cache=True)
 
     def final_audit(self, graph: Graph) -> VerifyResult:

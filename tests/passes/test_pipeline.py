@@ -6,18 +6,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bonsaic.ir.text import parse_ir
-from bonsaic.passes.base import Pass, PassContext
+from bonsaic.passes.base import Pass, PassContext, SearchChecks
 from bonsaic.passes.clip import Clip
 from bonsaic.passes.dce import DeadCodeElimination
 from bonsaic.passes.pipeline import (
     MAX_RETRIES,
-    PassEvent,
     PipelineError,
-    Retry,
     optimize,
     parse_pipeline,
     run_passes,
 )
+from bonsaic.passes.policy import Decision
 from bonsaic.passes.prune import Prune
 from bonsaic.passes.quantize import Quantize
 from bonsaic.passes.registry import DEFAULT_PIPELINE, PASSES
@@ -81,7 +80,7 @@ def test_a_failing_pass_stops_the_pipeline_and_keeps_the_last_good_graph(tmp_pat
     oracle = oracle_for(graphs.noisy_delay())
     result = optimize(graphs.noisy_delay(), [Clip(), _broken_pass(), DeadCodeElimination()],
                       oracle.context(), dump_dir=tmp_path)
-    assert result.failure is not None and result.failure.event.index == 2
+    assert result.failure is not None and result.failure.index == 2
     assert "vandal" in result.failure.describe() and "mismatch" in result.failure.describe()
     assert result.graph is not None and result.graph.edge_count() == 2  # clip's result
     assert sorted(p.name for p in tmp_path.iterdir()) == ["00-input.ir", "01-clip.ir", "02-vandal.failed.ir"]
@@ -164,29 +163,37 @@ def test_a_rolled_back_pass_is_re_run_knowing_the_sequence_it_failed_on():
     retries = [f"vandal (retry {n})" for n in range(1, MAX_RETRIES + 1)]
     assert [row.spelling for row in result.stats] == ["input", "clip", "vandal", *retries, "dce"]
     assert [row.verify_mode for row in result.stats[2:-1]] == ["rolled back"] * (MAX_RETRIES + 1)
-    assert len(ctx.witnesses) == MAX_RETRIES and ctx.attempt == 0
+    assert len(ctx.witnesses) == MAX_RETRIES and ctx.searches == SearchChecks()  # restored after the runs
     assert all("witness" in row.notes[-1] for row in result.stats[2:-2])
 
 
-def test_run_passes_re_runs_a_pass_the_callback_asks_to_retry():
-    attempts = []
+def test_run_passes_re_runs_a_pass_the_policy_asks_to_retry_with_thorough_searches():
+    searches = []
 
     class Recorder(Pass):
         name = "recorder"
 
         def run(self, graph, ctx):
-            attempts.append(ctx.attempt)
+            searches.append(ctx.searches)
             return graph
 
     calls = []
 
-    def between(event: PassEvent):
-        calls.append(event.index)
-        return Retry(event.graph) if len(calls) == 2 else None
+    class RetryOnce:
+        """Asks for one re-run of the first pass; proves nothing in the searches."""
+
+        def searches(self, attempt):
+            return SearchChecks(prove=False, thorough=attempt > 0)
+
+        def judge(self, index, pass_, graph, attempt):
+            calls.append((index, attempt))
+            retry = len(calls) == 2
+            return Decision(oracle_for(graph).verify(graph), rolled_back_to=graph if retry else None, retry=retry)
 
     ctx = PassContext(verifier=lambda g: None)
-    run_passes(graphs.clean_delay(), [Recorder(), Recorder()], ctx, between)
-    assert attempts == [0, 1, 0] and calls == [0, 1, 1, 2] and ctx.attempt == 0
+    run_passes(graphs.clean_delay(), [Recorder(), Recorder()], ctx, RetryOnce())
+    assert [s.thorough for s in searches] == [False, True, False] and not any(s.prove for s in searches)
+    assert calls == [(0, 0), (1, 0), (1, 1), (2, 0)] and ctx.searches == SearchChecks()
 
 
 def test_a_witness_fails_a_graph_before_any_exploration():
@@ -261,8 +268,8 @@ def test_a_re_run_pass_checks_with_samples_as_large_as_the_audits(monkeypatch):
     g = graphs.clean_delay()
     g.spec_source = "input x\noutput y\nstate p: bool = false\nstep {\n  y = p\n  p = x\n}\n"
     assert ctx.verify(g).ok
-    ctx.attempt = 1
-    assert ctx.verify(g).ok and ctx.audit(g, 1).ok
+    with ctx.searching(SearchChecks(thorough=True)):
+        assert ctx.verify(g).ok and ctx.audit(g, 1).ok
     assert seen == [(1000, 64), (4000, 256), (4000, 256)]
 
 
@@ -274,8 +281,8 @@ class _LongerCheck(PassContext):
         super().__init__(verifier=oracle.verify, explorer=oracle.explore)
         self.keep = keep
 
-    def audit(self, graph, salt):
-        result = super().audit(graph, salt)
+    def audit(self, graph, salt, draw=0):
+        result = super().audit(graph, salt, draw)
         result.mode = "bounded" if result.ok else result.mode
         return result
 
@@ -308,7 +315,7 @@ def test_an_input_that_fails_the_final_check_leaves_no_result():
     # every graph has fewer than 99 edges: the final check rejects the input itself too
     g = graphs.noisy_delay()
     result = optimize(g, [Clip(), DeadCodeElimination()], _LongerCheck(oracle_for(g), keep=99))
-    assert result.failure is not None and result.failure.event.index == 0
+    assert result.failure is not None and result.failure.index == 0
     assert result.graph is None  # nothing of this run may be offered as a result
 
 
@@ -326,8 +333,8 @@ class _ProvedOnlyAsGiven(PassContext):
     def check(self, graph):
         return self._mode(graph, super().check(graph))
 
-    def audit(self, graph, salt):
-        return self._mode(graph, super().audit(graph, salt))
+    def audit(self, graph, salt, draw=0):
+        return self._mode(graph, super().audit(graph, salt, draw))
 
 
 class _Nudge(Pass):
