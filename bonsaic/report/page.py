@@ -24,10 +24,10 @@ def _asset(name: str) -> str:
 
 
 def script_json(payload: object) -> str:
-    """JSON that is safe inside a ``<script>`` element: ``</`` and ``<!--`` cannot end or confuse it
-    (``<\\/`` and ``<\\!--`` parse back to the same strings)."""
-    text = json.dumps(payload, allow_nan=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON that is safe inside a ``<script>`` element: every ``<`` is written ``\\u003c`` (``<`` can
+    only occur inside JSON strings, where the escape reads back as the same character), so neither
+    ``</script>`` nor ``<!--`` can end or confuse the element."""
+    return json.dumps(payload, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def inline_svg(svg: str) -> str:

@@ -73,7 +73,7 @@ class Page:
     def node_values(self) -> dict[str, float]:
         """Every node's value as the inspector shows it (the shortest text of the double)."""
         pairs = self.page.eval_on_selector_all(
-            "#inspector tbody tr", "rows => rows.map(r => [r.dataset.node, r.querySelector('.value').dataset.value])")
+            "#inspector tbody tr", "rows => rows.map(r => [r.dataset.node, r.querySelector('.value').textContent])")
         return {name: float(text) for name, text in pairs}
 
     def sequence(self) -> np.ndarray:
