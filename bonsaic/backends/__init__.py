@@ -5,7 +5,9 @@
 * ``ir``: the textual IR (``print_ir``);
 * ``dot``: Graphviz source in the seed post's visual language (``dot.render`` draws it);
 * ``py``: a standalone Python module, numerically identical to the simulator;
-* ``bool``: the decompiler: boolean logic and small case tables, when exploration closes.
+* ``bool``: the decompiler: boolean logic and small case tables, when exploration closes;
+* ``mealy``, ``mealy-json``: the network's behaviour as a minimal Mealy machine (AALpy's DOT, or
+  JSON), when exploration closes.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from bonsaic.backends import bool as bool_backend
-from bonsaic.backends import dot, ir, py
+from bonsaic.backends import dot, ir, mealy, mealy_json, py
 from bonsaic.ir.graph import Graph
 from bonsaic.verify.explore import Exploration
 
-BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend}
+BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend,
+                                   "mealy": mealy, "mealy-json": mealy_json}
+EXPLORING = frozenset({"bool", "mealy", "mealy-json"})
+"""The back ends that read the reachable set, so take the caller's exploration."""
 
 
 def emit(name: str, graph: Graph, exploration: Exploration | None = None) -> str:
     """Run back end ``name`` on ``graph`` (KeyError for an unknown name). ``exploration`` (the caller's
-    exploration of ``graph``) is used by the back ends that analyse the reachable set (``bool``)."""
-    if name == "bool":
-        return bool_backend.emit(graph, exploration)
+    exploration of ``graph``) is used by the back ends that analyse the reachable set (:data:`EXPLORING`)."""
+    if name in EXPLORING:
+        return BACKENDS[name].emit(graph, exploration)
     return BACKENDS[name].emit(graph)

@@ -28,6 +28,8 @@ class Emit(StrEnum):
     dot = "dot"
     py = "py"
     bool = "bool"
+    mealy = "mealy"
+    mealy_json = "mealy-json"
 
 
 class RenderFormat(StrEnum):
@@ -52,7 +54,8 @@ def opt_command(
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write here (atomically) instead of stdout (- is stdout).")] = None,
     render: Annotated[RenderFormat | None, typer.Option(
-        help="Draw the result with Graphviz and write the picture to -o (required) instead of code.")] = None,
+        help="Draw the result with Graphviz and write the picture to -o (required) instead of code "
+        "(the graph; with --emit mealy or mealy-json, the machine).")] = None,
     dump_ir: Annotated[Path | None, typer.Option(
         help="Write the IR before and after every pass: DIR/00-input.ir, DIR/01-clip.ir, ...")] = None,
     print_after_all: Annotated[bool, typer.Option(help="Print the IR after every pass to stderr.")] = False,
@@ -73,7 +76,7 @@ def opt_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,
 ) -> None:
-    """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code.
+    """Optimise MODEL with verified passes; emit IR, Graphviz, Python, boolean code or a Mealy machine.
 
     The input is checked, and the result finally checked, exactly as `bonsaic verify` with the same
     flags would check it; the passes' own searches use smaller checks, audited by those.
@@ -106,9 +109,15 @@ def opt_command(
     if stats:
         _print_stats(result.stats, result.verifier_calls)
     if result.graph is not None:
-        # the bool back end analyses the reachable set: hand it the exploration this run's checks made
-        exploration = ctx.explore(result.graph) if emit.value == "bool" and render is None else None
-        _write_result(result.graph, emit, render, output, exploration)
+        from bonsaic.backends import EXPLORING
+
+        # bool and mealy analyse the reachable set: hand them the exploration this run's checks made
+        explores = emit.value in EXPLORING and (render is None or emit is not Emit.bool)
+        exploration = ctx.explore(result.graph) if explores else None
+        if emit in (Emit.mealy, Emit.mealy_json):
+            _write_machine(result.graph, emit, render, output, exploration)
+        else:
+            _write_result(result.graph, emit, render, output, exploration)
     if result.failure is not None:
         print(f"error: {result.failure.describe()}", file=sys.stderr)
         if result.graph is not None:
@@ -122,7 +131,6 @@ def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output:
                   exploration: Exploration | None = None) -> None:
     """Emit ``graph`` with the chosen back end (or draw it) to ``output`` or stdout."""
     from bonsaic.backends import emit as emit_code
-    from bonsaic.fsutil import atomic_write_text
 
     if render is not None:
         from bonsaic.backends.dot import render as render_dot
@@ -130,11 +138,42 @@ def _write_result(graph: Graph, emit: Emit, render: RenderFormat | None, output:
         assert output is not None
         render_dot(emit_code("dot", graph), render.value, output)
         return
-    code = emit_code(emit.value, graph, exploration)
+    _write_text(emit_code(emit.value, graph, exploration), output)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    from bonsaic.fsutil import atomic_write_text
+
     if output is None:
-        sys.stdout.write(code)
+        sys.stdout.write(text)
     else:
-        atomic_write_text(output, code)
+        atomic_write_text(output, text)
+
+
+def _write_machine(graph: Graph, emit: Emit, render: RenderFormat | None, output: Path | None,
+                   exploration: Exploration | None) -> None:
+    """Write the network's minimal Mealy machine (``--render`` draws it), then say on stderr whether
+    it is isomorphic to the spec's own minimal machine (it must be, for a proved graph)."""
+    from bonsaic.backends.mealy import dot_text, json_text, network
+    from bonsaic.spec import compiled
+    from bonsaic.spec.automaton import spec_machine
+    from bonsaic.spec.limits import CHECK_STATES
+
+    machine = network(graph, exploration)
+    if render is not None:
+        from bonsaic.backends.dot import render as render_dot
+
+        assert output is not None
+        render_dot(dot_text(machine), render.value, output)
+    else:
+        _write_text(dot_text(machine) if emit is Emit.mealy else json_text(machine), output)
+    assert graph.spec_source is not None
+    try:
+        spec = spec_machine(compiled(graph.spec_source, graph.spec_name or "<embedded spec>"), CHECK_STATES)
+    except BonsaicError as err:
+        print(f"mealy: not compared with the spec's minimal machine: {err.message}", file=sys.stderr)
+        return
+    print(f"mealy: {machine.compare(spec)}", file=sys.stderr)
 
 
 def _print_stats(rows: list[PassStats], verifier_calls: int) -> None:
