@@ -5,7 +5,11 @@
 * ``ir``: the textual IR (``print_ir``);
 * ``dot``: Graphviz source in the seed post's visual language (``dot.render`` draws it);
 * ``py``: a standalone Python module, numerically identical to the simulator;
-* ``bool``: the decompiler: boolean logic and small case tables, when exploration closes.
+* ``bool``: the decompiler: boolean logic and small case tables, when exploration closes;
+* ``rnnviz``: the serialized graph rnn-viz's visualizer loads (and ``bonsaic import rnnviz`` reads).
+
+The VCD waveform of ``bonsaic simulate --vcd`` (:mod:`bonsaic.backends.waveform`) is written from a
+simulation, not from the graph alone, so it is not in this table.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from bonsaic.backends import bool as bool_backend
-from bonsaic.backends import dot, ir, py
+from bonsaic.backends import dot, ir, py, rnnviz
 from bonsaic.ir.graph import Graph
 from bonsaic.verify.explore import Exploration
 
-BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend}
+BACKENDS: dict[str, ModuleType] = {"ir": ir, "dot": dot, "py": py, "bool": bool_backend, "rnnviz": rnnviz}
 
 
 def emit(name: str, graph: Graph, exploration: Exploration | None = None) -> str:

@@ -28,6 +28,7 @@ class Emit(StrEnum):
     dot = "dot"
     py = "py"
     bool = "bool"
+    rnnviz = "rnnviz"
 
 
 class RenderFormat(StrEnum):
@@ -73,7 +74,7 @@ def opt_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,
 ) -> None:
-    """Optimise MODEL with verified passes; emit IR, Graphviz, Python or boolean code.
+    """Optimise MODEL with verified passes; emit IR, Graphviz, Python, boolean code or rnn-viz JSON.
 
     The input is checked, and the result finally checked, exactly as `bonsaic verify` with the same
     flags would check it; the passes' own searches use smaller checks, audited by those.
