@@ -20,6 +20,7 @@ from bonsaic.importers import import_rnnviz, load_rnnviz
 from bonsaic.ir import Activation, Graph, Neuron, Output, State, load_ir, parse_ir, simulate
 from bonsaic.spec import load_spec
 from bonsaic.verify import verify
+from tests.backends import graphs as handmade
 from tests.ir.strategies import graphs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,11 @@ def test_a_trained_shape_round_trips_to_the_same_graph() -> None:
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_model_file_keeps_its_behaviour(path: Path) -> None:
     assert_same_behaviour(load_ir(path), length=40)
+
+
+@pytest.mark.parametrize("name", sorted(handmade.ALL))
+def test_every_handmade_graph_keeps_its_behaviour(name: str) -> None:
+    assert_same_behaviour(handmade.ALL[name](), length=40)
 
 
 def _shallow(graph: Graph) -> Graph:
