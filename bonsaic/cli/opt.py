@@ -30,6 +30,7 @@ class Emit(StrEnum):
     bool = "bool"
     mealy = "mealy"
     mealy_json = "mealy-json"
+    rnnviz = "rnnviz"
 
 
 class RenderFormat(StrEnum):
@@ -76,7 +77,7 @@ def opt_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress display.")] = False,
     force: Force = False,
 ) -> None:
-    """Optimise MODEL with verified passes; emit IR, Graphviz, Python, boolean code or a Mealy machine.
+    """Optimise MODEL with verified passes; emit IR, Graphviz, Python, boolean code, a Mealy machine or rnn-viz JSON.
 
     The input is checked, and the result finally checked, exactly as `bonsaic verify` with the same
     flags would check it; the passes' own searches use smaller checks, audited by those.

@@ -16,7 +16,7 @@ def test_ir_round_trips(name: str) -> None:
 
 
 def test_every_backend_is_listed_and_leaves_the_graph_alone() -> None:
-    assert set(BACKENDS) == {"ir", "dot", "py", "bool", "mealy", "mealy-json"}
+    assert set(BACKENDS) == {"ir", "dot", "py", "bool", "mealy", "mealy-json", "rnnviz"}
     graph = graphs.replace111()
     for name in BACKENDS:
         assert isinstance(emit(name, graph), str)
