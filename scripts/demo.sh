@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job on a bundled example: set up, check the spec, train a network, optimise it with
-# verified passes, and emit readable code (boolean logic, Python, a Graphviz picture).
+# verified passes, emit readable code (boolean logic, Python, a Graphviz picture, a Mealy machine, a VCD
+# waveform) and an interactive HTML report.
 # Usage: bash scripts/demo.sh [SPEC] [OUTDIR]      (defaults: examples/delay2.bns, out/)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +34,9 @@ $B opt "$OUT/$NAME.opt.ir" -p dce --emit py -o "$OUT/${NAME}_net.py"
 $B opt "$OUT/$NAME.opt.ir" -p dce --emit bool -o "$OUT/${NAME}_bool.py"
 $B opt "$OUT/$NAME.opt.ir" -p dce --emit dot -o "$OUT/$NAME.dot"
 $B opt "$OUT/$NAME.opt.ir" -p dce --emit dot --render svg -o "$OUT/$NAME.svg"
+$B opt "$OUT/$NAME.opt.ir" -p dce --emit mealy -o "$OUT/$NAME.mealy.dot"
+$B opt "$OUT/$NAME.opt.ir" -p dce --emit rnnviz -o "$OUT/$NAME.rnnviz.json"
+$B simulate "$OUT/$NAME.opt.ir" --random 1000 --seed 3 --vcd "$OUT/$NAME.vcd"
 cat "$OUT/${NAME}_bool.py"
 
 step "6. run the decompiled program on sampled sequences and compare with the spec"
@@ -47,4 +51,7 @@ print(f"decompiled program vs spec: {len(want) - bad}/{len(want)} sequences iden
 sys.exit(1 if bad else 0)
 PY
 
-step "done: $OUT/${NAME}_bool.py, $OUT/${NAME}_net.py, $OUT/$NAME.svg (picture), $OUT/$NAME.dot, $OUT/$NAME.opt.ir"
+step "7. the interactive report -> $OUT/$NAME.report.html (open it in a browser)"
+$B report "$OUT/$NAME.opt.ir" -o "$OUT/$NAME.report.html" --opt-dir "$OUT/$NAME.passes" --loss-log "$OUT/$NAME.loss.jsonl"
+
+step "done: $OUT/$NAME.report.html (interactive), $OUT/${NAME}_bool.py, $OUT/${NAME}_net.py, $OUT/$NAME.svg (picture), $OUT/$NAME.mealy.dot, $OUT/$NAME.vcd, $OUT/$NAME.opt.ir"
