@@ -60,9 +60,10 @@ def screenshot(page_path: Path, image: Path, steps: int) -> None:
         page.wait_for_selector("body[data-ready='1']")
         for _ in range(steps):
             page.click("#btn-step")
-        neurons = page.locator("#graph g.node polygon")
-        if neurons.count():
-            neurons.first.hover()
+        neurons = page.evaluate("() => window.bonsaiReport.DATA.graph.neurons.map(n => n.name)")
+        if neurons:  # hover the first neuron: its tooltip shows its value and definition
+            title = page.locator("#graph g.node title", has_text=neurons[0]).first
+            page.locator("#graph g.node", has=title).first.hover(force=True)
         image.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(image))
         browser.close()

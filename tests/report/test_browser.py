@@ -185,7 +185,7 @@ def test_a_wrong_networks_counterexample_is_preloaded_and_its_mismatch_marked(tm
     marked = page.page.eval_on_selector_all("#editor td.net.mismatch", "cells => cells.map(c => +c.dataset.step)")
     assert marked == [300]
     assert page.page.get_attribute("#mismatch-count", "data-first") == "300"
-    page.page.click("#editor td.net[data-step='300']")
+    page.page.click("#btn-mismatch")
     assert page.step() == 300
     assert "mismatch" in page.page.inner_text("#now")
 

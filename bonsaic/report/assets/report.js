@@ -405,6 +405,7 @@ function recompute() {
   el.dataset.first = first;
   el.className = "display" + (wrong ? " bad" : "");
   el.textContent = !exp ? "no expected outputs" : wrong ? `${wrong} mismatch${wrong > 1 ? "es" : ""} (first at step ${first})` : "matches the spec";
+  document.getElementById("btn-mismatch").disabled = first < 0;
 }
 
 function toggle(i, t) {
@@ -434,9 +435,9 @@ function stepForward() { go(app.t + 1); }
 
 function play() {
   const button = document.getElementById("btn-play");
-  if (app.playing) { clearInterval(app.playing); app.playing = null; button.textContent = "⏵ play"; return; }
+  if (app.playing) { clearInterval(app.playing); app.playing = null; button.textContent = "▶ play"; return; }
   if (app.t >= app.inputs.length - 1) go(0);
-  button.textContent = "⏸ pause";
+  button.textContent = "❚❚ pause";
   const speed = Number(document.getElementById("speed").value);
   app.playing = setInterval(() => {
     if (app.t >= app.inputs.length - 1) { play(); return; }
@@ -449,6 +450,7 @@ function setUpControls() {
   document.getElementById("btn-back").addEventListener("click", () => go(app.t - 1));
   document.getElementById("btn-step").addEventListener("click", stepForward);
   document.getElementById("btn-play").addEventListener("click", play);
+  document.getElementById("btn-mismatch").addEventListener("click", () => { if (app.firstMismatch >= 0) go(app.firstMismatch); });
   const speed = document.getElementById("speed");
   speed.addEventListener("input", () => {
     document.getElementById("speed-value").textContent = speed.value;
