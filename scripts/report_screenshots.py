@@ -62,7 +62,7 @@ def screenshot(page_path: Path, image: Path, steps: int) -> None:
             page.click("#btn-step")
         neurons = page.evaluate("() => window.bonsaiReport.DATA.graph.neurons.map(n => n.name)")
         if neurons:  # hover the first neuron: its tooltip shows its value and definition
-            title = page.locator("#graph g.node title", has_text=neurons[0]).first
+            title = page.locator("title", has_text=neurons[0])
             page.locator("#graph g.node", has=title).first.hover(force=True)
         image.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(image))
