@@ -176,6 +176,11 @@ function setUpGraph() {
     g.addEventListener("mouseleave", hideTooltip);
     g.addEventListener("click", () => select(id));
   }
+  // the value labels hang below the nodes: grow the drawing's view box so that none is cut off
+  const box = svg.getBBox(), pad = 10;
+  svg.setAttribute("viewBox", `${box.x - pad} ${box.y - pad} ${box.width + 2 * pad} ${box.height + 2 * pad}`);
+  svg.setAttribute("width", `${box.width + 2 * pad}pt`);
+  svg.setAttribute("height", `${box.height + 2 * pad}pt`);
 }
 
 function definition(id) {
