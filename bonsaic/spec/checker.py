@@ -15,9 +15,9 @@ from pathlib import PurePath
 from bonsaic.spec import nodes as n
 from bonsaic.spec.config import build_model, build_train
 from bonsaic.spec.errors import Source
-from bonsaic.spec.task import InputDecl, Spec, StateVar
+from bonsaic.spec.task import EnumType, InputDecl, Spec, StateVar
+from bonsaic.spec.types import BOOL, INT, enum_type, is_enum, members_text, mismatch_hint, type_name
 
-BOOL, INT = "bool", "int"
 _LOGIC_OPS = {"and", "or", "xor"}
 _ORDER_OPS = {"<", "<=", ">", ">="}
 _ARITH_OPS = {"+", "-", "%", "*", "//", "<<", ">>", "&", "|", "^"}
@@ -31,7 +31,7 @@ INT_LIMIT = 2**31  # literals and bounds stay far from int64 overflow in the eva
 
 @dataclass(frozen=True)
 class Symbol:
-    """A declared name: what it is (input/output/state/local), its type and where it was declared."""
+    """A declared name: what it is (input/output/state/local/member), its type and where it was declared."""
 
     kind: str
     type: str
@@ -57,8 +57,11 @@ class _Scope:
         return list(self.names) + (self.parent.all_names() if self.parent else [])
 
 
+_KIND_NAMES = {"input": "an input", "output": "an output", "state": "a state variable", "local": "a local"}
+
+
 def _type_name(t: str) -> str:
-    return "a bool" if t == BOOL else "an int"
+    return type_name(t)
 
 
 class Checker:
@@ -67,6 +70,9 @@ class Checker:
     def __init__(self, module: n.Module, source: Source) -> None:
         self.module = module
         self.source = source
+        self.enums: dict[str, EnumType] = {}  # checker type -> enum, declared and inline
+        self.named_enums: dict[str, tuple[EnumType, n.Pos]] = {}
+        self.state_types: dict[str, str] = {}  # state variable -> its checker type
 
     def fail(self, message: str, pos: n.Pos | None, hint: str | None = None) -> Exception:
         return self.source.error(message, pos, hint)
@@ -79,7 +85,7 @@ class Checker:
         state_vars = [self._state_var(s) for s in m.states]
         constraint = m.constraints[0][0] if m.constraints else None
         if constraint is not None:
-            constraint_scope = _Scope({k: s for k, s in globals_.items() if s.kind in ("input", "state")})
+            constraint_scope = _Scope({k: s for k, s in globals_.items() if s.kind in ("input", "state", "member")})
             self._expect(constraint, BOOL, constraint_scope, frozenset(), "the constraint")
         body, step_pos = m.steps[0]
         assigned = self._block(body, _Scope(dict(globals_)), frozenset())
@@ -99,6 +105,7 @@ class Checker:
             constraint=constraint,
             constraint_pos=m.constraints[0][1] if m.constraints else None,
             model_given=any(s.kind == "model" for s in m.sections),
+            enums=tuple(self.enums.values()),
         )
 
     def _check_counts(self) -> None:
@@ -126,9 +133,19 @@ class Checker:
         table: dict[str, Symbol] = {}
         decls = [(i.name, "input", BOOL, i.pos) for i in m.inputs]
         decls += [(name, "output", BOOL, pos) for name, pos in m.outputs]
-        decls += [(s.name, "state", BOOL if s.is_bool else INT, s.pos) for s in m.states]
+        decls += [(s.name, "state", self._state_type(s), s.pos) for s in m.states]
+        for enum_decl, type_ in self._enum_decls():
+            decls += [(member, "member", type_, pos) for member, pos in enum_decl.members]
+        if any(kind == "member" for _, kind, _, _ in decls):  # report the later of two clashing names
+            decls.sort(key=lambda d: (d[3].line, d[3].col))
         for name, kind, type_, pos in decls:
             if name in table:
+                first = table[name]
+                if "member" in (kind, first.kind):
+                    raise self.fail(f"`{name}` is already declared at line {first.pos.line} as "
+                                    f"{self._describe(first)}", pos,
+                                    "enum members share one namespace with inputs, outputs, states and "
+                                    "locals; rename one of them")
                 raise self.fail(f"`{name}` is already declared at line {table[name].pos.line}", pos)
             table[name] = Symbol(kind, type_, pos)
         for item in m.inputs:
@@ -139,7 +156,85 @@ class Checker:
                 raise self.fail(f"probability {item.p_true:g} of `{item.name}` is not in 0..1", item.pos)
         return table
 
+    def _describe(self, sym: Symbol) -> str:
+        """``an input``, ``a member of `Mode```, ... for messages about a clash of names."""
+        if sym.kind == "member":
+            return f"a member of `{self.enums[sym.type].label}`"
+        return _KIND_NAMES[sym.kind]
+
+    def _enum_decls(self) -> list[tuple[n.EnumDecl, str]]:
+        """Every enum, declared and inline, in source order, with its checker type."""
+        decls = [*self.module.enums, *(s.inline for s in self.module.states if s.inline is not None)]
+        decls.sort(key=lambda d: (d.pos.line, d.pos.col))
+        return [(d, self._enum(d)) for d in decls]
+
+    def _enum(self, decl: n.EnumDecl) -> str:
+        """Register ``decl`` (once) and return its checker type; duplicate members are an error."""
+        enum = EnumType(decl.name, tuple(member for member, _ in decl.members))
+        type_ = enum_type(enum)
+        if type_ in self.enums:
+            return type_
+        seen: dict[str, n.Pos] = {}
+        for member, pos in decl.members:
+            if member in seen:
+                raise self.fail(f"`{member}` is listed twice in `{enum.label}`", pos, "remove one of them")
+            seen[member] = pos
+        if decl.name is not None:
+            if decl.name in self.named_enums:
+                line = self.named_enums[decl.name][1].line
+                raise self.fail(f"enum `{decl.name}` is already declared at line {line}", decl.pos,
+                                "give the second one another name")
+            self.named_enums[decl.name] = (enum, decl.pos)
+        self.enums[type_] = enum
+        return type_
+
+    def _state_type(self, s: n.StateDecl) -> str:
+        if s.inline is not None:
+            type_ = self._enum(s.inline)
+        elif s.type_name is not None:
+            self._enum_decls()  # declared enums may follow the state that uses them
+            name, pos = s.type_name
+            if name not in self.named_enums:
+                close = difflib.get_close_matches(name, self.named_enums, n=1)
+                hint = (f"did you mean `{close[0]}`?" if close else
+                        f"declare it with `enum {name} {{ a, b }}`, or write `bool`, a range `0..7` or "
+                        "members `{a, b}`")
+                if name == "int":
+                    hint = "an integer state needs its bounds, as in `state n: 0..7 = 0`"
+                raise self.fail(f"unknown type `{name}`", pos, hint)
+            type_ = enum_type(self.named_enums[name][0])
+        else:
+            type_ = BOOL if s.is_bool else INT
+        self.state_types[s.name] = type_
+        return type_
+
+    def _enum_init(self, s: n.StateDecl, enum: EnumType) -> int:
+        """The index of the member that ``s`` starts at; its initial value must name one."""
+        init = s.init
+        if not isinstance(init, n.Var):
+            got = "not a member name"
+            if isinstance(init, n.Lit):
+                got = _type_name(BOOL if isinstance(init.value, bool) else INT)
+            raise self.fail(f"`{s.name}` is {_type_name(enum_type(enum))} but its initial value is {got}",
+                            init.pos, f"start it at one of its members: {members_text(enum)}")
+        if init.name in enum.members:
+            return enum.members.index(init.name)
+        raise self._not_member(init.name, init.pos, enum)
+
+    def _not_member(self, name: str, pos: n.Pos, enum: EnumType) -> Exception:
+        other = next((e for e in self.enums.values() if name in e.members), None)
+        if other is not None:
+            return self.fail(f"`{name}` is a member of `{other.label}`, not of `{enum.label}`", pos,
+                             members_text(enum))
+        close = difflib.get_close_matches(name, enum.members, n=1)
+        return self.fail(f"`{name}` is not a member of `{enum.label}`", pos,
+                         f"did you mean `{close[0]}`?" if close else members_text(enum))
+
     def _state_var(self, s: n.StateDecl) -> StateVar:
+        type_ = self.state_types[s.name]
+        if is_enum(type_):
+            enum = self.enums[type_]
+            return StateVar(s.name, 0, len(enum.members) - 1, self._enum_init(s, enum), False, enum)
         init = s.init
         if isinstance(init, n.Unary) and init.op == "-" and isinstance(init.operand, n.Lit):
             init = n.Lit(-init.operand.value, init.pos)
@@ -173,6 +268,9 @@ class Checker:
     def _assign(self, stmt: n.Assign, scope: _Scope, assigned: frozenset[str]) -> frozenset[str]:
         existing = scope.lookup(stmt.target)
         if stmt.declares:
+            if existing is not None and existing.kind == "member":
+                raise self.fail(f"`{stmt.target}` is already declared at line {existing.pos.line} as "
+                                f"{self._describe(existing)}", stmt.pos, "pick another name for the local")
             if existing is not None:
                 raise self.fail(f"`{stmt.target}` is already declared at line {existing.pos.line}", stmt.pos,
                                 "assign it without `let`, or pick another name")
@@ -185,6 +283,10 @@ class Checker:
         if existing.kind == "input":
             raise self.fail(f"cannot assign to input `{stmt.target}`", stmt.pos,
                             "inputs are read-only; store the value in a state variable or a `let` local")
+        if existing.kind == "member":
+            holder = next((name for name, t in self.state_types.items() if t == existing.type), "s")
+            raise self.fail(f"cannot assign to `{stmt.target}`, a member of `{self.enums[existing.type].label}`",
+                            stmt.pos, f"members are constants; to change a state write `{holder} = {stmt.target}`")
         self._expect(stmt.value, existing.type, scope, assigned, f"`{stmt.target}`")
         return assigned | {stmt.target} if existing.kind == "output" else assigned
 
@@ -202,10 +304,8 @@ class Checker:
     def _expect(self, expr: n.Expr, want: str, scope: _Scope, assigned: frozenset[str], what: str) -> None:
         got = self._expr(expr, scope, assigned)
         if got != want:
-            hint = "compare it, e.g. `n != 0`" if want == BOOL else "convert with `int(b)`"
-            if what in ("`&`", "`|`", "`^`"):
-                hint = f"for bools write `and`, `or`, `xor`; to use a bool as 0/1 in {what}, {hint}"
-            raise self.fail(f"{what} needs {_type_name(want)}, but this is {_type_name(got)}", expr.pos, hint)
+            raise self.fail(f"{what} needs {_type_name(want)}, but this is {_type_name(got)}", expr.pos,
+                            mismatch_hint(want, got, what, self.enums))
 
     def _expr(self, e: n.Expr, scope: _Scope, assigned: frozenset[str]) -> str:
         if isinstance(e, n.Lit):
@@ -228,6 +328,8 @@ class Checker:
             return want
         if isinstance(e, n.Call):
             return self._call(e, scope, assigned)
+        if isinstance(e, n.Match):
+            return self._match(e, scope, assigned)
         if isinstance(e, n.Cond):
             self._expect(e.test, BOOL, scope, assigned, "the condition of `?`")
             then = self._expr(e.then, scope, assigned)
@@ -258,6 +360,78 @@ class Checker:
             self._expect(arg, takes, scope, assigned, f"an argument of `{e.name}`")
         return gives
 
+    def _match(self, e: n.Match, scope: _Scope, assigned: frozenset[str]) -> str:
+        """A ``match``: labels of the subject's type, each once, every case covered (or an ``else``)
+        unless ``else`` would be dead; all arms of one type, which is the result's."""
+        subject = self._expr(e.subject, scope, assigned)
+        if subject == BOOL:
+            raise self.fail("`match` needs an enum value or an int, but this is a bool", e.subject.pos,
+                            "for a bool write `c ? a : b`")
+        domain, domain_text = self._match_domain(e.subject, subject)
+        seen: dict[int, n.Pos] = {}
+        result: str | None = None
+        for k, arm in enumerate(e.arms):
+            if arm.is_else and k != len(e.arms) - 1:
+                raise self.fail("the `else` arm must come last", arm.pos, "move it after the other arms")
+            for label in arm.labels:
+                value = self._label(label, subject, scope, domain, domain_text)
+                if value in seen:
+                    raise self.fail(f"`{_label_text(label)}` is already handled at line {seen[value].line}",
+                                    label.pos, "each case may appear in only one arm")
+                seen[value] = label.pos
+            if result is None:
+                result = self._expr(arm.value, scope, assigned)
+            else:
+                self._expect(arm.value, result, scope, assigned, "this arm (like the first arm)")
+        assert result is not None  # the grammar asks for at least one arm
+        missing = [v for v in domain if v not in seen] if domain is not None else None
+        if e.arms[-1].is_else:
+            if missing == []:
+                raise self.fail(f"every case of {domain_text} is already handled, so the `else` arm never runs",
+                                e.arms[-1].pos, "remove the `else` arm")
+        elif missing is None:
+            raise self.fail("a `match` on this int needs an `else => ...` arm", e.pos,
+                            "only a match on an enum value or on a bounded state variable can list every case")
+        elif missing:
+            shown = ", ".join(f"`{self._case_text(subject, v)}`" for v in missing[:8])
+            raise self.fail(f"`match` does not handle {shown}{', ...' if len(missing) > 8 else ''}", e.pos,
+                            "add arms for them, or an `else => ...` arm")
+        return result
+
+    def _match_domain(self, subject_expr: n.Expr, subject: str) -> tuple[list[int] | None, str]:
+        """Every value the subject can take (None: any int) and how to name that set."""
+        if is_enum(subject):
+            enum = self.enums[subject]
+            return list(range(len(enum.members))), f"`{enum.label}`"
+        state = next((s for s in self.module.states if isinstance(subject_expr, n.Var)
+                      and s.name == subject_expr.name and self.state_types.get(s.name) == INT), None)
+        if state is None:
+            return None, "an int"
+        return list(range(state.lo, state.hi + 1)), f"`{state.name}` ({state.lo}..{state.hi})"
+
+    def _label(self, label: n.Var | n.Lit, subject: str, scope: _Scope, domain: list[int] | None,
+               domain_text: str) -> int:
+        """The value a ``match`` label stands for; it must be a member (enum) or an integer (int)."""
+        if is_enum(subject):
+            enum = self.enums[subject]
+            if isinstance(label, n.Lit):
+                raise self.fail(f"a `match` on {_type_name(subject)} takes its members as labels, not numbers",
+                                label.pos, members_text(enum))
+            if label.name in enum.members:
+                return enum.members.index(label.name)
+            raise self._not_member(label.name, label.pos, enum)
+        if isinstance(label, n.Var):
+            raise self.fail(f"a `match` on an int takes integers as labels, but `{label.name}` is a name",
+                            label.pos, "an enum member matches only a value of its enum")
+        self._expr(label, scope, frozenset())  # the literal's size
+        value = int(label.value)
+        if domain is not None and value not in domain:
+            raise self.fail(f"`{value}` is outside the range of {domain_text}", label.pos, "this arm could never run")
+        return value
+
+    def _case_text(self, subject: str, value: int) -> str:
+        return self.enums[subject].members[value] if is_enum(subject) else str(value)
+
     def _unknown(self, name: str, pos: n.Pos, scope: _Scope, hint: str | None) -> Exception:
         close = difflib.get_close_matches(name, scope.all_names(), n=1)
         return self.fail(f"unknown name `{name}`", pos, f"did you mean `{close[0]}`?" if close else hint)
@@ -271,6 +445,10 @@ class Checker:
         where = ", inside ".join(text for text, _ in reversed(path))
         return self.fail(f"output `{name}` is not assigned on every path: it is missing in {where}", path[-1][1],
                          "assign it in that branch too, or once before the `if`")
+
+
+def _label_text(label: n.Var | n.Lit) -> str:
+    return label.name if isinstance(label, n.Var) else str(label.value)
 
 
 def _assigns_anywhere(stmt: n.Stmt, name: str) -> bool:

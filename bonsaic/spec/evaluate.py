@@ -30,9 +30,11 @@ class StepEvaluator:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.ranges = {v.name: (v.lo, v.hi) for v in spec.state_vars if not v.is_bool}
+        self.constants = spec.constants  # enum members, as the integers their states store
 
     def _env(self, states: np.ndarray, inputs: np.ndarray) -> dict[str, np.ndarray]:
-        env = {decl.name: inputs[:, i].astype(bool) for i, decl in enumerate(self.spec.inputs)}
+        env = {member: np.full(len(states), k, dtype=np.int64) for member, k in self.constants.items()}
+        env.update({decl.name: inputs[:, i].astype(bool) for i, decl in enumerate(self.spec.inputs)})
         for i, var in enumerate(self.spec.state_vars):
             column = states[:, i].astype(np.int64)
             env[var.name] = column.astype(bool) if var.is_bool else column
@@ -123,6 +125,8 @@ class _Lanes:
             if e.name == "count":
                 return np.sum(np.stack(args), axis=0, dtype=np.int64)
             return (np.minimum if e.name == "min" else np.maximum).reduce(np.stack(args), axis=0)
+        if isinstance(e, n.Match):
+            return self._match(e, live)
         if isinstance(e, n.Cond):
             test = self.expr(e.test, live)
             return np.where(test, self.expr(e.then, live & test), self.expr(e.other, live & ~test))
@@ -145,6 +149,22 @@ class _Lanes:
         if e.op in ("+", "-"):
             self._in_range(e, np.abs(left.astype(np.float64)) + np.abs(right.astype(np.float64)), live)
         return value
+
+    def _match(self, e: n.Match, live: np.ndarray) -> np.ndarray:
+        """Each lane takes the value of the first arm whose labels hold its subject (the checker made
+        sure some arm does); an arm's value only matters on its own lanes."""
+        subject = self.expr(e.subject, live)
+        remaining = np.ones(self.lanes, dtype=bool)
+        result: np.ndarray | None = None
+        for arm in e.arms:
+            hit = remaining.copy()
+            if not arm.is_else:
+                hit &= np.logical_or.reduce([subject == self.expr(label, live) for label in arm.labels])
+            value = self.expr(arm.value, live & hit)
+            result = value if result is None else np.where(hit, value, result)
+            remaining &= ~hit
+        assert result is not None
+        return result
 
     def _scaled(self, e: n.Binary, left: np.ndarray, right: np.ndarray, live: np.ndarray) -> np.ndarray:
         """``*``, ``<<`` and ``>>``, refusing what int64 cannot hold (numpy would wrap silently)."""

@@ -75,7 +75,34 @@ class Call:
     pos: Pos
 
 
-Expr = Lit | Var | Unary | Binary | Cond | Call
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a ``match``: ``a, b => value``; ``labels`` is empty for ``else => value``.
+
+    Labels are expressions (enum members as :class:`Var`, integers as :class:`Lit`) so the checker
+    types them and the evaluator computes them like any other operand.
+    """
+
+    labels: tuple[Var | Lit, ...]
+    value: Expr
+    pos: Pos
+
+    @property
+    def is_else(self) -> bool:
+        return not self.labels
+
+
+@dataclass(frozen=True)
+class Match:
+    """``match subject { a => x, b, c => y, else => z }``: a table from an enum's members (or
+    integers) to values, checked to cover every member."""
+
+    subject: Expr
+    arms: tuple[Arm, ...]
+    pos: Pos
+
+
+Expr = Lit | Var | Unary | Binary | Cond | Call | Match
 
 # ---- statements --------------------------------------------------------------------------------
 
@@ -128,8 +155,18 @@ class InputItem:
 
 
 @dataclass(frozen=True)
+class EnumDecl:
+    """``enum Name { a, b, c }`` (``name`` None: an inline ``{a, b, c}`` state type)."""
+
+    name: str | None
+    members: tuple[tuple[str, Pos], ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class StateDecl:
-    """``state name: bool = init`` or ``state name: lo..hi = init``."""
+    """``state name: bool = init``, ``state name: lo..hi = init``, ``state name: Enum = member``
+    (``type_name`` set) or ``state name: {a, b} = a`` (``inline`` set)."""
 
     name: str
     is_bool: bool
@@ -137,6 +174,8 @@ class StateDecl:
     hi: int
     init: Expr
     pos: Pos
+    type_name: tuple[str, Pos] | None = None
+    inline: EnumDecl | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +225,7 @@ class Module:
     inputs: tuple[InputItem, ...]
     outputs: tuple[tuple[str, Pos], ...]
     states: tuple[StateDecl, ...]
+    enums: tuple[EnumDecl, ...]
     constraints: tuple[tuple[Expr, Pos], ...]
     steps: tuple[tuple[tuple[Stmt, ...], Pos], ...]
     sections: tuple[Section, ...]

@@ -57,6 +57,19 @@ class _ToNodes(Transformer):
         name, *args = c
         return n.Call(str(name), tuple(a for a in args if a is not None), _pos(name))
 
+    def match_expr(self, meta, c):
+        return n.Match(c[1], tuple(a for a in c[2:] if a is not None), _pos(c[0]))
+
+    def match_arm(self, meta, c):
+        *labels, value = c
+        return n.Arm(tuple(labels), value, labels[0].pos)
+
+    def else_arm(self, meta, c):
+        return n.Arm((), c[1], _pos(c[0]))
+
+    def int_label(self, meta, c):
+        return n.Lit(c[0], _pos(meta))
+
     def conditional(self, meta, c):
         return n.Cond(c[0], c[1], c[2], _pos(meta))
 
@@ -105,9 +118,28 @@ class _ToNodes(Transformer):
     def range_type(self, meta, c):
         return (False, c[0], c[1])
 
+    def named_type(self, meta, c):
+        return ("named", (str(c[0]), _pos(c[0])))
+
+    def inline_enum_type(self, meta, c):
+        return ("inline", n.EnumDecl(None, c[0], _pos(meta)))
+
+    def enum_members(self, meta, c):
+        return tuple((str(t), _pos(t)) for t in c if t is not None)
+
+    def enum_decl(self, meta, c):
+        return ("enum", n.EnumDecl(str(c[1]), c[2], _pos(c[1])), _pos(c[0]))
+
     def state_decl(self, meta, c):
-        is_bool, lo, hi = c[1]
-        return ("state", n.StateDecl(str(c[0]), is_bool, lo, hi, c[2], _pos(c[0])), _pos(c[0]))
+        name, type_, init = str(c[0]), c[1], c[2]
+        if type_[0] == "named":
+            decl = n.StateDecl(name, False, 0, 0, init, _pos(c[0]), type_name=type_[1])
+        elif type_[0] == "inline":
+            decl = n.StateDecl(name, False, 0, len(type_[1].members) - 1, init, _pos(c[0]), inline=type_[1])
+        else:
+            is_bool, lo, hi = type_
+            decl = n.StateDecl(name, is_bool, lo, hi, init, _pos(c[0]))
+        return ("state", decl, _pos(c[0]))
 
     def constraint_decl(self, meta, c):
         return ("constraint", c[0], _pos(meta))
@@ -156,7 +188,7 @@ class _ToNodes(Transformer):
 
     def start(self, meta, items):
         groups: dict[str, list] = {k: [] for k in
-                                   ("task", "inputs", "outputs", "state", "constraint", "step", "section")}
+                                   ("task", "inputs", "outputs", "state", "enum", "constraint", "step", "section")}
         for kind, payload, pos in items:
             groups[kind].append((payload, pos))
         return n.Module(
@@ -164,6 +196,7 @@ class _ToNodes(Transformer):
             inputs=tuple(item for items_, _ in groups["inputs"] for item in items_),
             outputs=tuple(o for outs, _ in groups["outputs"] for o in outs),
             states=tuple(s for s, _ in groups["state"]),
+            enums=tuple(e for e, _ in groups["enum"]),
             constraints=tuple(groups["constraint"]),
             steps=tuple(groups["step"]),
             sections=tuple(s for s, _ in groups["section"]),
@@ -183,11 +216,21 @@ _SYNTAX_EXAMPLES: dict[str, list[str]] = {
         "step { 3 }", "step { not y }", "step { (y) = x }", "step { y }", "step { let }",
     ],
     "missing `}` to close the block": ["step { y = x", "step { if x { y = x }", "model { cell(outputs=1)"],
-    "expected a declaration (task, input, output, state, constraint, step, model or train)": [
+    "expected a declaration (task, input, output, state, enum, constraint, step, model or train)": [
         "x = 1", "inputs x", "3", "}", "{",
     ],
-    "a state needs a type and an initial value, as in `state n: 0..7 = 0` or `state b: bool = false`": [
-        "state s", "state s: bool", "state s: 0..3", "state s = 1", "state s: int = 0", "state s: 0 = 0",
+    "a state needs a type and an initial value, as in `state n: 0..7 = 0`, `state b: bool = false` or "
+    "`state m: {idle, busy} = idle`": [
+        "state s", "state s: bool", "state s: 0..3", "state s = 1", "state s: 0 = 0", "state s: Mode",
+        "state s: {a, b}",
+    ],
+    "an enum is `enum Name { member, member, ... }`, members separated by commas": [
+        "enum", "enum E", "enum E {", "enum E { }", "enum E { a b }", "enum { a }", "state s: { } = a",
+        "state s: {a b} = a",
+    ],
+    "a `match` lists arms `member => value` separated by commas, optionally ending with `else => value`": [
+        "step { y = match x { } }", "step { y = match x { a } }", "step { y = match x { a: b } }",
+        "step { y = match x { a => b c => d } }", "step { y = match x { a => } }", "step { y = match x }",
     ],
     "a setting is `name = value`, `name(args)` or `at STEP: lr *= FACTOR`": [
         "model { 3 }", "train { lr }", "train { at 5 lr *= 2 }", "train { lr = }",

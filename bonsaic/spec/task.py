@@ -18,18 +18,47 @@ class InputDecl:
 
 
 @dataclass(frozen=True)
+class EnumType:
+    """An enumeration; a state of this type stores member ``k`` as the integer ``k`` (declaration
+    order), so exploration, tables and data generation see a plain range ``0..len(members)-1``."""
+
+    name: str | None  # None: written inline as one state's type, `state s: {a, b} = a`
+    members: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """``Mode`` for a declared enum, ``{a, b}`` for an inline one: how messages name the type."""
+        return self.name or "{" + ", ".join(self.members) + "}"
+
+    def describe(self) -> str:
+        """``Mode {a, b}`` or ``{a, b}``: the type with its members."""
+        listed = "{" + ", ".join(self.members) + "}"
+        return f"{self.name} {listed}" if self.name else listed
+
+
+@dataclass(frozen=True)
 class StateVar:
-    """A state variable with inclusive bounds; a bool is the range 0..1 with ``is_bool`` set."""
+    """A state variable with inclusive bounds; a bool is the range 0..1 with ``is_bool`` set, an
+    enum the range 0..n-1 with ``enum`` set."""
 
     name: str
     lo: int
     hi: int
     init: int
     is_bool: bool
+    enum: EnumType | None = None
 
     def describe(self) -> str:
-        """``bool`` or ``lo..hi``, as written in the source."""
+        """``bool``, ``lo..hi`` or the enum type, as written in the source."""
+        if self.enum is not None:
+            return self.enum.describe()
         return "bool" if self.is_bool else f"{self.lo}..{self.hi}"
+
+    def show(self, value: int) -> str:
+        """``true``/``false`` for a bool, the member's name for an enum, the number otherwise."""
+        if self.enum is not None and 0 <= value < len(self.enum.members):
+            return self.enum.members[int(value)]
+        return _show(self.is_bool, value)
 
 
 @dataclass(frozen=True)
@@ -52,16 +81,22 @@ class Spec:
     constraint: n.Expr | None
     constraint_pos: n.Pos | None
     model_given: bool = True  # False: no `model` section, so the model is sized from the task (spec/sizing.py)
+    enums: tuple[EnumType, ...] = ()  # every enum, declared or inline, in source order
 
     def describe_state(self, values: tuple[int, ...] | list[int]) -> str:
-        """``depth=3, open=true`` for a state tuple, for messages."""
-        parts = [f"{v.name}={_show(v.is_bool, x)}" for v, x in zip(self.state_vars, values, strict=True)]
+        """``depth=3, open=true, mode=nor`` for a state tuple, for messages."""
+        parts = [f"{v.name}={v.show(x)}" for v, x in zip(self.state_vars, values, strict=True)]
         return ", ".join(parts) or "(no state)"
 
     @staticmethod
     def describe_state_var(var: StateVar, value: int) -> str:
-        """``true``/``false`` for a bool variable, the number otherwise."""
-        return _show(var.is_bool, value)
+        """``true``/``false`` for a bool variable, the member for an enum, the number otherwise."""
+        return var.show(value)
+
+    @property
+    def constants(self) -> dict[str, int]:
+        """Every enum member with the integer that stands for it (its index in its enum)."""
+        return {member: k for enum in self.enums for k, member in enumerate(enum.members)}
 
     def describe_inputs(self, values: tuple[bool, ...] | list[bool]) -> str:
         """``a=true, b=false`` for an input vector, for messages."""
