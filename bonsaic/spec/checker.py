@@ -73,6 +73,7 @@ class Checker:
         self.enums: dict[str, EnumType] = {}  # checker type -> enum, declared and inline
         self.named_enums: dict[str, tuple[EnumType, n.Pos]] = {}
         self.state_types: dict[str, str] = {}  # state variable -> its checker type
+        self.registered: dict[n.EnumDecl, str] = {}
 
     def fail(self, message: str, pos: n.Pos | None, hint: str | None = None) -> Exception:
         return self.source.error(message, pos, hint)
@@ -142,10 +143,13 @@ class Checker:
             if name in table:
                 first = table[name]
                 if "member" in (kind, first.kind):
+                    hint = ("enum members share one namespace with inputs, outputs, states and locals; "
+                            "rename one of them")
+                    if kind == first.kind:
+                        hint = ("a member belongs to one enum; for states with the same members, declare "
+                                "`enum Name { ... }` once and give every such state the type `Name`")
                     raise self.fail(f"`{name}` is already declared at line {first.pos.line} as "
-                                    f"{self._describe(first)}", pos,
-                                    "enum members share one namespace with inputs, outputs, states and "
-                                    "locals; rename one of them")
+                                    f"{self._describe(first)}", pos, hint)
                 raise self.fail(f"`{name}` is already declared at line {table[name].pos.line}", pos)
             table[name] = Symbol(kind, type_, pos)
         for item in m.inputs:
@@ -170,10 +174,10 @@ class Checker:
 
     def _enum(self, decl: n.EnumDecl) -> str:
         """Register ``decl`` (once) and return its checker type; duplicate members are an error."""
+        if decl in self.registered:
+            return self.registered[decl]
         enum = EnumType(decl.name, tuple(member for member, _ in decl.members))
         type_ = enum_type(enum)
-        if type_ in self.enums:
-            return type_
         seen: dict[str, n.Pos] = {}
         for member, pos in decl.members:
             if member in seen:
@@ -186,6 +190,7 @@ class Checker:
                                 "give the second one another name")
             self.named_enums[decl.name] = (enum, decl.pos)
         self.enums[type_] = enum
+        self.registered[decl] = type_
         return type_
 
     def _state_type(self, s: n.StateDecl) -> str:
