@@ -279,3 +279,14 @@ def test_an_enum_spec_generates_the_data_of_its_integer_version(
     assert np.array_equal(enum_table.next, int_table.next) and np.array_equal(enum_table.outputs, int_table.outputs)
     for got, want in zip(with_enum.generate(8, 24, seed, mix), with_ints.generate(8, 24, seed, mix), strict=True):
         assert np.array_equal(got, want)
+
+
+def test_the_documented_dfa_is_the_suites_alternating_ab() -> None:
+    """docs/dsl.md's enum example (a declared enum) and the suite's task (an inline one) agree."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "dsl.md").read_text()
+    example = next(block for block in docs.split("```") if "enum Phase" in block)
+    suite = Path(__file__).resolve().parents[2] / "benchmarks" / "tasks" / "alternating_ab.bns"
+    documented, task = Program(parse_spec(example)), Program(parse_spec(suite.read_text()))
+    assert documented.transitions().states == task.transitions().states
+    assert np.array_equal(documented.transitions().next, task.transitions().next)
+    assert np.array_equal(documented.transitions().outputs, task.transitions().outputs)
