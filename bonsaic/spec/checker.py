@@ -132,10 +132,11 @@ class Checker:
     def _declare(self) -> dict[str, Symbol]:
         m = self.module
         table: dict[str, Symbol] = {}
+        enum_decls = self._enum_decls()  # first, so states can name enums declared after them
         decls = [(i.name, "input", BOOL, i.pos) for i in m.inputs]
         decls += [(name, "output", BOOL, pos) for name, pos in m.outputs]
         decls += [(s.name, "state", self._state_type(s), s.pos) for s in m.states]
-        for enum_decl, type_ in self._enum_decls():
+        for enum_decl, type_ in enum_decls:
             decls += [(member, "member", type_, pos) for member, pos in enum_decl.members]
         if any(kind == "member" for _, kind, _, _ in decls):  # report the later of two clashing names
             decls.sort(key=lambda d: (d[3].line, d[3].col))
@@ -197,7 +198,6 @@ class Checker:
         if s.inline is not None:
             type_ = self._enum(s.inline)
         elif s.type_name is not None:
-            self._enum_decls()  # declared enums may follow the state that uses them
             name, pos = s.type_name
             if name not in self.named_enums:
                 close = difflib.get_close_matches(name, self.named_enums, n=1)
@@ -307,6 +307,8 @@ class Checker:
 
     # ---- expressions
     def _expect(self, expr: n.Expr, want: str, scope: _Scope, assigned: frozenset[str], what: str) -> None:
+        if is_enum(want) and isinstance(expr, n.Var) and scope.lookup(expr.name) is None:
+            raise self._not_member(expr.name, expr.pos, self.enums[want])  # `mode == nro`: say which enum
         got = self._expr(expr, scope, assigned)
         if got != want:
             raise self.fail(f"{what} needs {_type_name(want)}, but this is {_type_name(got)}", expr.pos,

@@ -55,8 +55,9 @@ def test_enum_states_are_integer_ranges_in_declaration_order() -> None:
 
 
 def test_an_enum_may_be_declared_after_the_state_that_uses_it() -> None:
-    spec = parse_spec("output y\nstate s: Mode = b\nstep { y = s == a }\nenum Mode { a, b }\n")
-    assert spec.state_vars[0].init == 1
+    spec = parse_spec("output y\nstate t: {p, q} = q\nstate s: Mode = b\nstep { y = s == a }\nenum Mode { a, b }\n")
+    assert spec.state_vars[1].init == 1
+    assert [e.label for e in spec.enums] == ["{p, q}", "Mode"]  # source order
 
 
 @pytest.mark.parametrize(("state", "inputs", "after", "y"), [
@@ -143,7 +144,9 @@ def _step(body: str) -> str:
     (_step(" if m { }"), 7, 5, "the if condition needs a bool, but this is a `Mode` value", "`== idle`"),
     (_step(" let t = x ? m : red"), 7, 18, "the `:` branch (like the `?` branch) needs a `Mode` value", None),
     # names
-    (_step(" let t = m == bsuy"), 7, 15, "unknown name `bsuy`", "did you mean `busy`?"),
+    (_step(" let t = m == bsuy"), 7, 15, "`bsuy` is not a member of `Mode`", "did you mean `busy`?"),
+    (_step(" m = dnoe"), 7, 6, "`dnoe` is not a member of `Mode`", "did you mean `done`?"),
+    (_step(" let t = bsuy == m"), 7, 10, "unknown name `bsuy`", "did you mean `busy`?"),
     (_step(" idle = m"), 7, 2, "cannot assign to `idle`, a member of `Mode`", "write `m = idle`"),
     (_step(" let busy = 1"), 7, 2, "`busy` is already declared at line 1 as a member of `Mode`",
      "pick another name"),
