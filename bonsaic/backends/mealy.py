@@ -44,7 +44,7 @@ def network(graph: Graph, exploration: Exploration | None = None) -> Described:
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(value)
+    return value if isinstance(value, str) else repr(value)  # a str is an enum member's name
 
 
 def _assignment(values: dict[str, Any]) -> str:

@@ -208,8 +208,8 @@ class Described:
     """A minimal machine ready to print: a name for every state and what each one stands for.
 
     ``stands_for[m]`` lists the original states minimal state ``m`` merges, each as a mapping from
-    variable name to value (spec state variables, or the graph's state vector); the first is the
-    representative the name is taken from. ``source`` says whose machine it is (``"network"`` or
+    variable name to value (spec state variables, an enum's as its member's name, or the graph's
+    state vector); the first is the representative the name is taken from. ``source`` says whose machine it is (``"network"`` or
     ``"spec"``), ``task`` the spec it belongs to.
     """
 
@@ -255,7 +255,7 @@ def spec_machine(program: Program, limit: int) -> Described:
     members: list[list[dict[str, Any]]] = [[] for _ in range(quotient.machine.size)]
     variables = program.spec.state_vars
     for state, cls in zip(table.states, quotient.classes.tolist(), strict=True):
-        members[cls].append({v.name: bool(x) if v.is_bool else int(x)
+        members[cls].append({v.name: bool(x) if v.is_bool else v.show(x) if v.enum else int(x)
                              for v, x in zip(variables, state, strict=True)})
     return Described(quotient.machine, state_names(quotient.representatives.tolist()), members,
                      [d.name for d in program.spec.inputs], list(program.spec.outputs), "spec", program.spec.name)

@@ -176,8 +176,8 @@ def test_spec_machine_of_the_examples(name: str, size: int) -> None:
     table = program.transitions(10_000)
     assert described.machine.size == size == minimal_size(table)
     assert described.names[described.machine.initial] == "s0" and described.source == "spec"
-    assert described.stands_for[0][0] == {v.name: (bool(v.init) if v.is_bool else v.init)
-                                          for v in program.spec.state_vars}
+    assert described.stands_for[0][0] == {  # an enum (gate_switcher's mode) by its member's name
+        v.name: bool(v.init) if v.is_bool else v.show(v.init) if v.enum else v.init for v in program.spec.state_vars}
     assert described.inputs == [d.name for d in program.spec.inputs]
     assert described.compare(described) == f"the spec's minimal machine is isomorphic to the spec's ({size} states)"
 

@@ -293,3 +293,11 @@ def test_the_documented_dfa_is_the_suites_alternating_ab() -> None:
     assert documented.transitions().states == task.transitions().states
     assert np.array_equal(documented.transitions().next, task.transitions().next)
     assert np.array_equal(documented.transitions().outputs, task.transitions().outputs)
+
+
+def test_the_minimal_machine_lists_spec_states_by_member(tmp_path: Path) -> None:
+    path = tmp_path / "gates.bns"
+    path.write_text(GATES)
+    result = CliRunner().invoke(app, ["check", str(path), "--emit", "mealy"])
+    assert result.exit_code == 0, result.output
+    assert "// s0 stands for 3 spec states: mode=xor_gate, light=red; " in result.output, result.output
