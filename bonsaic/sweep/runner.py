@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import bonsaic
+from bonsaic.diagnostics import BonsaicError
 from bonsaic.fsutil import cache_root
 from bonsaic.sweep.grid import Trial
 from bonsaic.sweep.select import Record
@@ -88,13 +89,19 @@ def worker_env(cpus_per_trial: float) -> dict[str, str]:
 
 def _connect(options: RayOptions) -> tuple[int, str]:
     """Start or join Ray; the number of trial slots and a description of where trials run."""
-    import ray
-
+    ray = require_ray()
     runtime_env: dict[str, Any] = {"env_vars": worker_env(options.cpus_per_trial)}
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR, "configure_logging": True}
     if options.address:
         runtime_env["py_modules"] = [str(package_root() / "bonsaic")]
-        ray.init(address=options.address, runtime_env=runtime_env, **quiet)
+        try:
+            ray.init(address=options.address, runtime_env=runtime_env, **quiet)
+        except (ConnectionError, RuntimeError) as err:
+            raise BonsaicError(f"cannot join the Ray cluster: {str(err).strip().splitlines()[-1]}",
+                               filename="--address", hint="start one with `ray start --head` and give the address "
+                               "it prints; a cluster with token authentication (Ray's default for `ray start`) "
+                               "needs RAY_AUTH_MODE=token here too (and its token in ~/.ray/auth_token or "
+                               "RAY_AUTH_TOKEN)") from None
         cpus = ray.cluster_resources().get("CPU", 1.0)
         where = f"Ray cluster at {options.address} ({cpus:g} CPUs, {len(ray.nodes())} nodes)"
     else:
@@ -105,6 +112,16 @@ def _connect(options: RayOptions) -> tuple[int, str]:
     if options.workers:
         slots = min(slots, options.workers)
     return slots, where
+
+
+def require_ray() -> Any:
+    """The ``ray`` module, or a clean error saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise BonsaicError("bonsaic sweep needs Ray, which is not installed",
+                           hint="pip install 'bonsaic[sweep]' (or: pip install 'ray[default]')") from None
+    return ray
 
 
 def _crashed(err: Exception) -> Record:
@@ -118,7 +135,7 @@ def _crashed(err: Exception) -> Record:
 def run(spec_source: str, spec_name: str, trials: list[Trial], store: Store, options: RayOptions,
         display: Display, on_connect: Any = None) -> Outcome:
     """Run the trials that ``store`` has no record of; each result is stored as it arrives."""
-    import ray
+    ray = require_ray()
     from ray.exceptions import RayError
 
     from bonsaic.sweep.trial import run_trial
