@@ -71,6 +71,16 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def cache_root() -> Path:
+    """bonsaic's cache directory: ``$BONSAIC_CACHE_DIR``, else ``$XDG_CACHE_HOME/bonsaic`` or
+    ``~/.cache/bonsaic``. Here (not in the trainer) so that code which must not import tinygrad, such
+    as ``bonsaic sweep``'s driver handing the path to its workers, can name it too."""
+    if explicit := os.environ.get("BONSAIC_CACHE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bonsaic"
+
+
 MiB = 2**20
 DEFAULT_MAX_INPUT_MB = 64
 max_input_bytes = DEFAULT_MAX_INPUT_MB * MiB  # set once per command by `bonsaic --max-input-mb`

@@ -8,7 +8,20 @@ import traceback
 import typer
 
 from bonsaic import __version__, fsutil
-from bonsaic.cli import check, import_, opt, passes, report, sample, simulate, snap, stats, train, verify
+from bonsaic.cli import (
+    check,
+    import_,
+    opt,
+    passes,
+    report,
+    sample,
+    simulate,
+    snap,
+    stats,
+    sweep,
+    train,
+    verify,
+)
 from bonsaic.diagnostics import BonsaicError
 
 app = typer.Typer(
@@ -41,7 +54,7 @@ def _root(
     fsutil.max_input_bytes = int(max_input_mb * fsutil.MiB)
 
 
-for _module in (check, sample, train, simulate, stats, verify, snap, import_, opt, passes, report):
+for _module in (check, sample, train, sweep, simulate, stats, verify, snap, import_, opt, passes, report):
     _module.register(app)
 
 

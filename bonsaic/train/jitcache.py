@@ -39,6 +39,8 @@ from tinygrad.device import Buffer
 from tinygrad.dtype import _to_np_dtype
 from tinygrad.uop.ops import Ops, ParamArg, UOp
 
+from bonsaic.fsutil import cache_root
+
 _CODE_FILES = ("activation.py", "jitcache.py", "loop.py", "model.py", "regularizer.py")
 FORMAT = 1
 MAX_ENTRIES = 32  # least recently used entries beyond this are deleted (each is a few MB)
@@ -52,10 +54,7 @@ def enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    if explicit := os.environ.get("BONSAIC_CACHE_DIR"):
-        return Path(explicit) / "jit"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bonsaic" / "jit"
+    return cache_root() / "jit"
 
 
 def _cpu_name() -> str:
