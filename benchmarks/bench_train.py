@@ -1,17 +1,20 @@
-"""Training throughput of bonsaic's tinygrad trainer against PyTorch eager, and time to the first step.
+"""Training throughput of bonsaic's tinygrad trainer against the best PyTorch, and time to the first step.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_train.py [--quick]``. Prints a
-markdown section; every number in it is measured in that run, on that machine.
+Run from the repository root: ``.venv/bin/python benchmarks/bench_train.py [--quick] [-o FILE]``.
+Prints (and with ``-o`` writes) a markdown section; every number in it is measured in that run, on
+that machine, with the machine's load average at the start and end of each table.
 
-* Throughput: steps/s and sequences/s of one training step (forward, backward, Adam) on fixed
-  data, for the 1-cell net of ``examples/delay1.bns`` (4 outputs, 2 states) and the 2-cell net of
-  ``examples/gate_switcher.bns`` (16/10 each), length 20, batch 64/256/1024; the PyTorch rows run
-  the same model (``benchmarks/torch_reference.py``) on the same data in the same process.
-* Time to the first step: a fresh process from start-up to the end of the first training step:
-  with nothing cached (cold; this run also writes bonsaic's step cache), with only tinygrad's
-  compile cache warm (``BONSAIC_JIT_CACHE=0``: what every run cost before the step cache), and with
-  bonsaic's step cache (``bonsaic/train/jitcache.py``, what a second ``bonsaic train`` of the same
-  configuration sees).
+* Throughput: steps/s of one training step (forward, backward, Adam) on fixed data, for the 1-cell
+  net of ``examples/delay1.bns`` (4 outputs, 2 states) and the 2-cell net of
+  ``examples/gate_switcher.bns`` (16/10 each), length 20, batch 64/256/1024, against PyTorch
+  (``benchmarks/torch_reference.py``: a lean eager step, and ``torch.compile`` of it) at 1 and 2
+  threads. Every row runs in its own fresh process; the candidates of one configuration run
+  interleaved, ``REPEATS`` times, and the table gives medians. torch.compile's first step (its
+  compile) is reported separately, with an empty inductor cache (first repetition) and a warm one.
+* Restarts: restart-steps/s with K = 1, 8, 32 networks trained as one batched model, bonsaic
+  against PyTorch batching the same K networks (batched matmuls), eager and compiled.
+* Time to the first step of every bundled example (its own settings) in a new process: with
+  nothing cached (cold) and with tinygrad's and bonsaic's caches warm.
 
 ``--accelerator [--batches=256,1024,4096] [--deadline=SECONDS]`` measures the throughput table on a
 GPU instead: run it with ``DEV=CUDA`` (or ``NV``, ``AMD``) and a CUDA build of torch; see
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,17 +41,42 @@ ROOT = Path(__file__).resolve().parents[1]
 USER_DEV = os.environ.get("DEV")
 CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
 LENGTH = 20
+REPEATS = 3
+# what a throughput row can be: bonsaic, or torch (eager or compiled) at a thread count
+TORCH_ROWS = ("torch eager 1t", "torch eager 2t", "torch.compile 1t", "torch.compile 2t")
+# the full table compiles at 1 thread only: each torch.compile row costs a compile (10-130 s here)
+FULL_TORCH_ROWS = ("torch eager 1t", "torch eager 2t", "torch.compile 1t")
+# tinygrad's HCQ2 mode (the whole captured step as one command buffer; a lever measured for issue #21)
+HCQ2_CONFIGS = {("delay1.bns", 256)}
+# a new process up to the end of its first training step, as `bonsaic train SPEC` gets there: the
+# CLI's imports, then a trainer with the spec's own settings (batch 0 keeps the spec's batch)
 FIRST_STEP_CHILD = """
 import sys, time
+import bonsaic.cli.main
 from bonsaic.spec import load_spec
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
 spec = load_spec(sys.argv[1])
-trainer = Trainer(spec, TrainSettings.from_spec(spec, batch=int(sys.argv[2]), length=20, restarts=1))
+batch = int(sys.argv[2]) or None
+trainer = Trainer(spec, TrainSettings.from_spec(spec, batch=batch, length=20 if batch else None,
+                                                restarts=1 if batch else None))
 trainer.run(until=1)
 print(time.time())
 trainer.close()
 """
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages, as ``uptime`` prints them: other jobs share this
+    project's 2-core machine, and a table is only honest with the load it was measured under."""
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
@@ -116,26 +145,36 @@ def _torch_rate(trainer, x: np.ndarray, y: np.ndarray, seconds: float,  # noqa: 
 
 
 def _torch_rate_of(shape, params: dict[str, np.ndarray], settings, x: np.ndarray, y: np.ndarray,  # noqa: ANN001
-                   seconds: float, torch_device: str = "cpu") -> float | None:
+                   seconds: float, torch_device: str = "cpu", compiled: bool = False) -> float | None:
+    return _torch_row(shape, params, settings, x, y, seconds, torch_device, compiled)[0]
+
+
+def _torch_row(shape, params: dict[str, np.ndarray], settings, x: np.ndarray, y: np.ndarray,  # noqa: ANN001
+               seconds: float, torch_device: str = "cpu", compiled: bool = False) -> tuple[float | None, float]:
+    """(steps/s or None without torch, seconds of the first step: for ``compiled``, its compile)."""
     try:
         import torch
 
         from benchmarks.torch_reference import TorchStep
     except ImportError:
-        return None
-    torch_step = TorchStep(shape, params, settings.regularizer, settings.lr, device=torch_device)
+        return None, 0.0
+    torch_step = TorchStep(shape, params, settings.regularizer, settings.lr, device=torch_device,
+                           compiled=compiled)
     px, py = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
-    return _rate(lambda: torch_step(px, py), seconds)
+    rate = _rate(lambda: torch_step(px, py), seconds)
+    return rate, torch_step.compile_seconds or 0.0
 
 
-def row_rate(implementation: str, example: str, batch: int, restarts: int, seconds: float) -> float | None:
-    """Steps/s of one implementation (``tinygrad`` or ``torch``) on one configuration, in this
-    process: both start from the parameters and first batch a trainer with the spec's seed makes."""
-    if implementation == "tinygrad":
+def row_rate(implementation: str, example: str, batch: int, restarts: int, seconds: float) -> dict:
+    """Steps/s of one implementation on one configuration, in this process: ``bonsaic`` (or
+    ``tinygrad``), or one of :data:`TORCH_ROWS`. All start from the parameters and first batch a
+    trainer with the spec's seed makes. Returns ``{"rate", "first"}`` (``first``: seconds of the
+    first step, i.e. torch.compile's compile; 0 for the others)."""
+    if implementation in ("tinygrad", "bonsaic", "bonsaic HCQ2"):
         trainer, step, _data, _first = _started(example, batch, restarts)
         rate = _rate(step, seconds)
         trainer.close()
-        return rate
+        return {"rate": rate, "first": 0.0}
     # what Trainer.__init__ and Trainer._batch(0) make, without starting tinygrad in this process
     from bonsaic.spec import Program, load_spec
     from bonsaic.train.loop import training_batch
@@ -146,18 +185,39 @@ def row_rate(implementation: str, example: str, batch: int, restarts: int, secon
     shape = NetShape.from_spec(spec)
     params = init_params(shape, restarts, np.random.default_rng(settings.seed))
     x, y = training_batch(Program(spec), settings, 0)
-    return _torch_rate_of(shape, params, settings, x, y, seconds)
+    if implementation != "torch":  # "torch eager 1t", "torch.compile 2t", ...
+        try:
+            import torch
+
+            torch.set_num_threads(int(implementation.rsplit(" ", 1)[1].removesuffix("t")))
+        except ImportError:
+            pass
+    rate, first = _torch_row(shape, params, settings, x, y, seconds, compiled="compile" in implementation)
+    return {"rate": rate, "first": first}
 
 
-def _fresh_rate(implementation: str, example: str, batch: int, seconds: float, restarts: int = 1) -> float | None:
+def _fresh_row(implementation: str, example: str, batch: int, seconds: float, restarts: int = 1,
+               env: dict[str, str] | None = None) -> dict:
     """:func:`row_rate` in a fresh process, so that neither implementation runs next to the other's
     threads, allocations or caches (torch measured after tinygrad in one process ran at 60% of its
     speed alone)."""
     (result,) = _children([["--row", implementation, example, str(batch), str(restarts), str(seconds)]],
-                          _child_env(), time.perf_counter(), None, parallel=False)
+                          env or _child_env(), time.perf_counter(), None, parallel=False)
     if isinstance(result, str):
         raise RuntimeError(f"{implementation} row {example} batch {batch}: {result}")
-    return result["rate"]
+    return result
+
+
+def interleaved(rows: list[str], example: str, batch: int, restarts: int, seconds: float, repeats: int,
+                env: dict[str, str]) -> dict[str, list[dict]]:
+    """Every row of one configuration, each in its own process, one after the other, ``repeats``
+    times over (so that a change in the machine's load hits all of them alike)."""
+    results: dict[str, list[dict]] = {row: [] for row in rows}
+    for _ in range(repeats):
+        for row in rows:
+            row_env = {**env, "HCQ2": "1"} if row == "bonsaic HCQ2" else env
+            results[row].append(_fresh_row(row, example, batch, seconds, restarts, row_env))
+    return results
 
 
 def derivative_variant(autograd: bool, seconds: float) -> tuple[float, float, float]:
@@ -216,33 +276,120 @@ def first_step_seconds(example: str, batch: int, cache_dir: Path, step_cache: bo
     return float(done.stdout.strip().splitlines()[-1]) - start
 
 
-def main(quick: bool = False) -> str:
-    """Measure and return the markdown section (``quick``: batch 256 only, shorter timings)."""
-    sys.path.insert(0, str(ROOT))
+def _speed_table(quick: bool, seconds: float, repeats: int, env: dict[str, str]) -> list[str]:
+    """The throughput table: bonsaic against torch eager and torch.compile, 1 and 2 threads."""
     batches = [256] if quick else [64, 256, 1024]
-    seconds = 2.0
-    lines = ["## Training throughput (tinygrad vs PyTorch eager, CPU)", "",
-             f"`{sys.executable} benchmarks/bench_train.py{' --quick' if quick else ''}`, length {LENGTH}, "
-             f"{os.cpu_count()} CPU cores, tinygrad device {_device()}.", "",
-             "| net | batch | tinygrad steps/s | tinygrad seq/s | torch eager steps/s | torch seq/s |",
-             "|---|---|---|---|---|---|"]
-    missing_torch = False
+    torch_rows = ("torch eager 1t", "torch.compile 1t") if quick else FULL_TORCH_ROWS
+    threads = " / ".join(r[-2] for r in torch_rows if "compile" in r)
+    lines = [f"Load average at the start: {load_average()}.", "",
+             f"| net | batch | bonsaic | torch eager {' / '.join(r[-2] for r in torch_rows if 'eager' in r)} threads "
+             f"| torch.compile {threads} threads "
+             "| bonsaic ÷ best eager | bonsaic ÷ best compile | compile: first step, cold / warm cache (s) |",
+             "|---|---|---|---|---|---|---|---|"]
+    best: dict[tuple[str, int], tuple[str, str]] = {}
     for name, example in CONFIGS.items():
         for batch in batches:
-            tiny = _fresh_rate("tinygrad", example, batch, seconds)
-            torch_rate = _fresh_rate("torch", example, batch, seconds)
-            missing_torch |= torch_rate is None
-            torch_cells = ("-", "-") if torch_rate is None else (f"{torch_rate:.1f}", f"{torch_rate * batch:.0f}")
-            lines.append(f"| {name} | {batch} | {tiny:.1f} | {tiny * batch:.0f} | {torch_cells[0]} | {torch_cells[1]} |")
-    if missing_torch:
-        lines += ["", "torch is not installed (`pip install torch==2.13.0`): its columns are empty."]
-    if not quick:
-        lines += ["", "### Restarts as one batched model (1 cell 4/2, batch 256)", "",
-                  "| restarts | tinygrad steps/s | networks × steps/s |", "|---|---|---|"]
-        for restarts in (8,):  # restarts = 1 is the batch-256 row above
-            tiny = _fresh_rate("tinygrad", "delay1.bns", 256, seconds, restarts)
-            lines.append(f"| {restarts} | {tiny:.1f} | {tiny * restarts:.1f} |")
-    if not quick:
+            hcq2 = ["bonsaic HCQ2"] if (example, batch) in HCQ2_CONFIGS else []
+            results = interleaved(["bonsaic", *hcq2, *torch_rows], example, batch, 1, seconds, repeats, env)
+            rate = {row: median([r["rate"] for r in results[row]]) if results[row][0]["rate"] is not None
+                    else None for row in results}
+            if rate[torch_rows[0]] is None:
+                lines.append(f"| {name} | {batch} | {rate['bonsaic']:.1f} | - | - | - | - | - |")
+                continue
+
+            def both(kind: str, rate: dict = rate) -> tuple[str, str]:
+                rows = [r for r in torch_rows if r.startswith(kind)]
+                return " / ".join(f"{rate[r]:.1f}" for r in rows), max(rows, key=lambda r: rate[r])
+
+            eager, best_eager = both("torch eager")
+            compiled, best_compile = both("torch.compile")
+            best[(example, batch)] = (best_eager, best_compile)
+            firsts = [r["first"] for r in results["torch.compile 1t"]]
+            warm = f"{median(firsts[1:]):.1f}" if len(firsts) > 1 else "-"
+            lines.append(f"| {name} | {batch} | {rate['bonsaic']:.1f} | {eager} | {compiled} "
+                         f"| {rate['bonsaic'] / rate[best_eager]:.2f} | {rate['bonsaic'] / rate[best_compile]:.2f} "
+                         f"| {firsts[0]:.1f} / {warm} |")
+            _K1[(example, batch)] = {row: rate[row] for row in rate}
+            if hcq2:
+                r = rate["bonsaic HCQ2"]
+                lines.append(f"| {name}, bonsaic with `HCQ2=1` | {batch} | {r:.1f} | | | "
+                             f"{r / rate[best_eager]:.2f} | {r / rate[best_compile]:.2f} | |")
+    lines += ["", f"Load average at the end: {load_average()}."]
+    _BEST_THREADS.update(best)
+    return lines
+
+
+_BEST_THREADS: dict[tuple[str, int], tuple[str, str]] = {}  # (example, batch) -> fastest torch rows
+_K1: dict[tuple[str, int], dict[str, float]] = {}  # (example, batch) -> steps/s per row, one restart
+
+
+def _restarts_table(quick: bool, seconds: float, repeats: int, env: dict[str, str]) -> list[str]:
+    """Restart-steps/s: K networks as one batched model, bonsaic against torch batching them too."""
+    configs = [("1 cell 4/2", "delay1.bns", 256)]
+    counts = (1, 8) if quick else (1, 8, 32)
+    lines = [f"Load average at the start: {load_average()}.", "",
+             "| net | batch | K | bonsaic restart-steps/s | torch eager | torch.compile "
+             "| bonsaic ÷ eager | bonsaic ÷ compile |", "|---|---|---|---|---|---|---|---|"]
+    for name, example, batch in configs:
+        eager, compiled = _BEST_THREADS.get((example, batch), ("torch eager 1t", "torch.compile 1t"))
+        for k in counts:
+            if k == 1 and (example, batch) in _K1:  # measured in the throughput table of this run
+                results = {row: [{"rate": _K1[(example, batch)][row]}] for row in ("bonsaic", eager, compiled)}
+            else:
+                results = interleaved(["bonsaic", eager, compiled], example, batch, k, seconds, repeats, env)
+            if results[eager][0]["rate"] is None:
+                rate = median([r["rate"] for r in results["bonsaic"]]) * k
+                lines.append(f"| {name} | {batch} | {k} | {rate:.0f} | - | - | - | - |")
+                continue
+            rate = {row: median([r["rate"] for r in results[row]]) * k for row in results}
+            lines.append(f"| {name} | {batch} | {k} | {rate['bonsaic']:.0f} | {rate[eager]:.0f} ({eager[-2:]}) "
+                         f"| {rate[compiled]:.0f} ({compiled[-2:]}) | {rate['bonsaic'] / rate[eager]:.2f} "
+                         f"| {rate['bonsaic'] / rate[compiled]:.2f} |")
+    lines += ["", f"Load average at the end: {load_average()}."]
+    return lines
+
+
+def _first_step_table(quick: bool) -> list[str]:
+    """Every bundled example with its own settings: a new process to the end of its first step."""
+    examples = ["delay1"] if quick else sorted(p.stem for p in (ROOT / "examples").glob("*.bns"))
+    lines = [f"Load average at the start: {load_average()}.", "",
+             "| example | batch × restarts | cold: nothing cached (s) | warm: tinygrad and bonsaic caches (s) |",
+             "|---|---|---|---|"]
+    from bonsaic.spec import load_spec
+
+    for name in examples:
+        train = load_spec(ROOT / "examples" / f"{name}.bns").train
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = first_step_seconds(f"{name}.bns", 0, Path(tmp), step_cache=True)
+            warm = median([first_step_seconds(f"{name}.bns", 0, Path(tmp), step_cache=True)
+                           for _ in range(1 if quick else 2)])
+        lines.append(f"| {name} | {train.batch} × {train.restarts} | {cold:.1f} | {warm:.1f} |")
+    lines += ["", f"Load average at the end: {load_average()}."]
+    return lines
+
+
+def main(quick: bool = False, sections: tuple[str, ...] = ("speed", "restarts", "derivative", "first")) -> str:
+    """Measure and return the markdown section (``quick``: batch 256 only, one repetition, fewer rows;
+    ``sections``: which tables, of speed, restarts, derivative, first)."""
+    sys.path.insert(0, str(ROOT))
+    seconds, repeats = (1.0, 1) if quick else (2.0, REPEATS)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = ["## Training throughput: bonsaic (tinygrad) vs PyTorch eager and torch.compile, CPU", "",
+             f"`{sys.executable} benchmarks/bench_train.py{' --quick' if quick else ''}`, started {started}, "
+             f"commit {_commit()}, length {LENGTH}, {os.cpu_count()} CPU cores, tinygrad device {_device()}; "
+             f"steps/s, median of {repeats}, every row in its own process, the rows of one configuration "
+             "interleaved. torch runs `benchmarks/torch_reference.py` (lean eager; `torch.compile` of it), "
+             "at 1 and 2 threads; the ratios are against the faster thread count.", ""]
+    with tempfile.TemporaryDirectory() as inductor:
+        env = _child_env(TORCHINDUCTOR_CACHE_DIR=inductor)  # the first compile of each row is cold
+        if "speed" in sections:
+            lines += _speed_table(quick, seconds, repeats, env)
+        if "restarts" in sections:
+            lines += ["", "### Restarts as one batched model: restart-steps/s (K networks × steps/s)", "",
+                  "PyTorch batches the same K networks along a leading axis (batched matmuls); it runs at the "
+                  "thread count that was faster in the table above; K = 1 is the table's own row.", ""]
+            lines += _restarts_table(quick, seconds, repeats, env)
+    if not quick and "derivative" in sections:
         lines += ["", "### Hand-written derivative vs autograd through the where-chain (1 cell, batch 256)", "",
                   "| derivative | first two steps (s) | steps/s | max abs. gradient difference |",
                   "|---|---|---|---|"]
@@ -250,17 +397,23 @@ def main(quick: bool = False) -> str:
             first, rate, diff = _in_fresh_process("--variant", "autograd" if "auto" in variant else "hand",
                                                   str(seconds))
             lines.append(f"| {variant} | {first:.1f} | {rate:.1f} | {diff:.2e} |")
-    lines += ["", "### Time to the first training step (fresh process, batch 256)", "",
-              "| net | cold: nothing cached (s) | tinygrad compile cache only (s) | bonsaic step cache (s) "
-              "| step cache file (MB) |", "|---|---|---|---|---|"]
-    for name, example in list(CONFIGS.items())[: 1 if quick else 2]:
-        with tempfile.TemporaryDirectory() as tmp:
-            cold = first_step_seconds(example, 256, Path(tmp), step_cache=True)
-            compile_cache = first_step_seconds(example, 256, Path(tmp), step_cache=False)
-            warm = first_step_seconds(example, 256, Path(tmp), step_cache=True)
-            size = sum(f.stat().st_size for f in (Path(tmp) / "jit").glob("*.pkl")) / 1e6
-        lines.append(f"| {name} | {cold:.1f} | {compile_cache:.1f} | {warm:.1f} | {size:.1f} |")
+    if "first" not in sections:
+        return "\n".join(lines) + "\n"
+    lines += ["", "### Time to the first training step (new process, each example's own settings)", "",
+              "From starting the process to the end of the first step: the CLI's imports, building the "
+              "trainer (the spec's batch, length 20 or its own, its restarts, state noise, pruning) and "
+              "one step. Cold: empty tinygrad compile cache and bonsaic step cache (`CACHEDB` and "
+              "`BONSAIC_CACHE_DIR` in a new directory); warm: the same directories again.", ""]
+    lines += _first_step_table(quick)
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def accelerator(seconds: float = 2.0, batches: tuple[int, ...] = (256, 1024, 4096),
@@ -391,7 +544,7 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--row"]:
         sys.path.insert(0, str(ROOT))
         implementation, example, batch, restarts, seconds = sys.argv[2:7]
-        print(json.dumps({"rate": row_rate(implementation, example, int(batch), int(restarts), float(seconds))}))
+        print(json.dumps(row_rate(implementation, example, int(batch), int(restarts), float(seconds))))
     elif sys.argv[1:2] in (["--accelerator-capture"], ["--accelerator-row"]):
         sys.path.insert(0, str(ROOT))
         example, batch, restarts, seconds = sys.argv[2:6]
@@ -406,4 +559,9 @@ if __name__ == "__main__":
         deadline = float(options["deadline"]) if "deadline" in options else None
         print(accelerator(batches=batches, deadline=deadline))
     else:
-        print(main(quick="--quick" in sys.argv))
+        chosen = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")), None)
+        text = main(quick="--quick" in sys.argv,
+                    **({"sections": tuple(chosen.split(","))} if chosen else {}))
+        print(text)
+        if "-o" in sys.argv:
+            Path(sys.argv[sys.argv.index("-o") + 1]).write_text(text)

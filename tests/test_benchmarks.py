@@ -32,3 +32,29 @@ def test_the_examples_stripped_of_their_settings_keep_their_task() -> None:
         assert not stripped.model_given and stripped.train == parse_spec("output y\nstep { y = true }\n").train
         assert (stripped.inputs, stripped.outputs, stripped.state_vars, stripped.step) == (
             original.inputs, original.outputs, original.state_vars, original.step)
+
+
+def test_the_torch_baseline_trains_the_same_model_as_bonsaic() -> None:
+    """The PyTorch baseline (benchmarks/torch_reference.py) must be the same model, loss,
+    regularizer and Adam as bonsaic's step, or the comparison means nothing: one step from the same
+    parameters on the same batch gives the same loss and parameters (float rounding apart)."""
+    import numpy as np
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    from tinygrad import Tensor
+
+    from benchmarks.torch_reference import TorchStep
+
+    trainer = bench_train._trainer("delay1.bns", 8, restarts=2)
+    try:
+        before, (x, y) = trainer.params_numpy(), trainer._batch(0)
+        device = trainer.settings.device
+        mse, reg = trainer._jit_step(Tensor(x, device=device), Tensor(y, device=device))
+        tiny_loss, after = float(mse.numpy().sum() + reg.numpy().sum()), trainer.params_numpy()
+    finally:
+        trainer.close()
+    step = TorchStep(trainer.shape, before, trainer.settings.regularizer, trainer.settings.lr)
+    assert abs(step(torch.tensor(x), torch.tensor(y)) - tiny_loss) < 1e-5
+    for name, value in after.items():
+        np.testing.assert_allclose(step.params[name].detach().numpy(), value, atol=1e-6)

@@ -50,6 +50,11 @@ TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "C
 
 
 def enabled() -> bool:
+    """Off with ``BONSAIC_JIT_CACHE=0``, and under tinygrad's ``HCQ2``: that mode bakes the step's
+    buffer addresses into one command buffer, and a step loaded in another process crashed
+    (segfault; docs/performance.md)."""
+    if os.environ.get("HCQ2", "0").strip() not in ("", "0"):
+        return False
     return os.environ.get("BONSAIC_JIT_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

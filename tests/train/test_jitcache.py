@@ -116,3 +116,13 @@ def test_the_least_recently_used_entries_are_evicted(cache: Path, monkeypatch: p
     _train(spec, _settings(spec), steps=1)
     assert not (cache / "older.pkl").exists() and (cache / "old.pkl").exists()
     assert len(list(cache.glob("*.pkl"))) == 2
+
+
+def test_the_cache_is_off_under_tinygrads_hcq2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step captured with HCQ2=1 has buffer addresses baked in and crashed when loaded in a new
+    process (docs/performance.md), so neither saving nor loading happens in that mode."""
+    monkeypatch.delenv("BONSAIC_JIT_CACHE", raising=False)
+    monkeypatch.setenv("HCQ2", "1")
+    assert not jitcache.enabled()
+    monkeypatch.setenv("HCQ2", "0")
+    assert jitcache.enabled()
