@@ -115,10 +115,15 @@ def opt_command(
         # bool and mealy analyse the reachable set: hand them the exploration this run's checks made
         explores = emit.value in EXPLORING and (render is None or emit is not Emit.bool)
         exploration = ctx.explore(result.graph) if explores else None
-        if emit in (Emit.mealy, Emit.mealy_json):
-            _write_machine(result.graph, emit, render, output, exploration)
-        else:
-            _write_result(result.graph, emit, render, output, exploration)
+        try:
+            if emit in (Emit.mealy, Emit.mealy_json):
+                _write_machine(result.graph, emit, render, output, exploration)
+            else:
+                _write_result(result.graph, emit, render, output, exploration)
+        except BonsaicError as err:
+            if err.filename == "<graph>":  # the back end saw only a graph: say which one
+                err.filename = f"{'<stdin>' if str(model) == '-' else model} (optimised)"
+            raise
     if result.failure is not None:
         print(f"error: {result.failure.describe()}", file=sys.stderr)
         if result.graph is not None:

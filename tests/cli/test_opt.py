@@ -186,6 +186,7 @@ def test_emit_bool_uses_opts_budget_and_its_exploration(model, monkeypatch):  # 
     assert result.exit_code == 0 and "Decompiled from" in result.stdout, result.stderr
     tight = opt(str(model), "-p", "dce", "--emit", "bool", "--budget", "1")
     assert tight.exit_code == 1 and "did not close" in tight.stderr
+    assert tight.stderr.startswith(f"{model} (optimised): error:")  # which graph, not "<graph>"
 
 
 def test_opt_takes_the_verifiers_flags_with_the_same_defaults():
