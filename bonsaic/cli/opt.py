@@ -98,10 +98,7 @@ def opt_command(
     if not graph.spec_source:
         raise BonsaicError("the model carries no embedded spec to verify the passes against",
                            filename=str(model), hint="give one with --spec TASK.bns")
-    options = V.verify_kwargs(max_depth=max_depth, explore_seconds=explore_seconds, battery_words=battery_words,
-                              battery_length=battery_length, battery_sequences=battery_sequences,
-                              random_sequences=random_sequences, random_length=random_length,
-                              long_sequences=long_sequences, long_length=long_length)
+    options = V.from_command(locals())
     V.require_memory(options, len(graph.inputs), len(graph.outputs), str(model))
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:
         ctx = PassContext(budget=budget, seed=seed, progress=progress, verify_options=options)

@@ -66,10 +66,7 @@ def report_command(
         output = Path("-") if is_stdio(model) else default_output(model)
     check_output(output, inputs=(model, loss_log), force=force)
     graph = load_model(model)
-    options = V.verify_kwargs(max_depth=max_depth, explore_seconds=explore_seconds, battery_words=battery_words,
-                              battery_length=battery_length, battery_sequences=battery_sequences,
-                              random_sequences=random_sequences, random_length=random_length,
-                              long_sequences=long_sequences, long_length=long_length)
+    options = V.from_command(locals())
     V.require_memory(options, len(graph.inputs), len(graph.outputs), str(model))
     title = (graph.spec_name or "").removesuffix(".bns") or ("model" if is_stdio(model) else model.stem)
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:

@@ -49,10 +49,7 @@ def verify_command(
     from bonsaic.verify.report import counterexample_table
 
     graph = load_model(model, spec)
-    options = V.verify_kwargs(max_depth=max_depth, explore_seconds=explore_seconds, battery_words=battery_words,
-                              battery_length=battery_length, battery_sequences=battery_sequences,
-                              random_sequences=random_sequences, random_length=random_length,
-                              long_sequences=long_sequences, long_length=long_length)
+    options = V.from_command(locals())
     V.require_memory(options, len(graph.inputs), len(graph.outputs), str(model))
     verifier = Verifier.for_graph(graph)
     with progress_bar(enabled=not quiet and sys.stderr.isatty()) as progress:

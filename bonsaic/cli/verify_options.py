@@ -46,6 +46,16 @@ def verify_kwargs(*, max_depth: int, explore_seconds: float, battery_words: int,
             "long_sequences": long_sequences, "long_length": long_length}
 
 
+FLAGS = ("max_depth", "explore_seconds", "battery_words", "battery_length", "battery_sequences",
+         "random_sequences", "random_length", "long_sequences", "long_length")
+
+
+def from_command(values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`verify_kwargs` from a command's parameters (its ``locals()``): every command that
+    checks a graph declares the same flags, and this reads them the same way."""
+    return verify_kwargs(**{name: values[name] for name in FLAGS})
+
+
 def require_memory(kwargs: dict[str, Any], n_inputs: int, n_outputs: int, filename: str) -> None:
     """Refuse sampled-sequence sizes this machine cannot hold (before allocating them)."""
     from bonsaic import memory
