@@ -286,3 +286,15 @@ def test_a_gate_switcher_sized_page_steps_within_one_frame(tmp_path: Path, opene
     }""")
     assert page.step() == 999
     assert timing["mean"] < STEP_BUDGET_MS and timing["p95"] < STEP_BUDGET_MS, timing
+
+
+def test_a_model_without_a_spec_says_why_it_is_not_verified(tmp_path: Path, opened: Any) -> None:
+    graph = models.replace111()
+    graph.spec_source = graph.spec_name = None
+    page = opened(report(tmp_path, graph))
+    assert page.page.get_attribute("#verdict-badge", "data-mode") == "not verified"
+    assert "embeds no spec" in page.page.inner_text("#verdict")
+    assert page.page.get_attribute("#mismatch-count", "data-count") == "0"
+    assert set(page.row_bits("spec")) == {"·"}  # nothing expected, nothing marked
+    page.page.click("#btn-resample")  # random bits without a spec's table
+    assert len(page.sequence()) == 64

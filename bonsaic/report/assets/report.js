@@ -513,7 +513,8 @@ function renderStatic() {
   const s = G.stats;
   document.getElementById("graph-size").textContent = `${s.neurons} neurons · ${s.states} states · ${s.edges} edges`;
   const verdict = document.getElementById("verdict");
-  if (!v) verdict.textContent = "not verified (the report was made with --no-verify); run `bonsaic verify`.";
+  if (!v) verdict.textContent = SPEC.source ? "not verified (the report was made with --no-verify); run `bonsaic verify`."
+    : "not verified: the model embeds no spec to verify against (`bonsaic verify MODEL --spec TASK.bns`).";
   else {
     verdict.innerHTML = `<p>${esc(v.summary)}</p>`;
     if (v.counterexample) {
