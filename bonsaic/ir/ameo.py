@@ -118,15 +118,22 @@ def _c(expr: str) -> str:
     return _FLOAT.sub(r"(real)\1", expr).replace("|", "||")
 
 
+def _c_like(f: Piecewise, signature: str, declare: str, declare_y: str, expr: Callable[[str], str],
+            indent: str) -> str:
+    """``f`` as a C-like function (OpenCL C, JavaScript): the same statements in both, only the
+    declarations and the expression spelling differ."""
+    lines = [f"// {f.doc}", f"{signature} {{"]
+    lines += [f"{indent}{declare} {name} = {expr(value)};" for name, value in f.setup]
+    lines.append(f"{indent}{declare_y} y;")
+    for k, (condition, value) in enumerate(f.pieces):
+        lines.append(f"{indent}{'if' if k == 0 else 'else if'} ({expr(condition)}) y = {expr(value)};")
+    lines += [f"{indent}else y = {expr(f.otherwise)};", f"{indent}return {expr(f.result)};", "}"]
+    return "\n".join(lines) + "\n"
+
+
 def opencl_source(f: Piecewise) -> str:
     """``real NAME(real x, real leak)`` as OpenCL C (the kernels' activation helpers)."""
-    lines = [f"// {f.doc}", f"real {f.name}(real x, real leak) {{"]
-    lines += [f"    real {name} = {_c(expr)};" for name, expr in f.setup]
-    lines.append("    real y;")
-    for k, (condition, value) in enumerate(f.pieces):
-        lines.append(f"    {'if' if k == 0 else 'else if'} ({_c(condition)}) y = {_c(value)};")
-    lines += [f"    else y = {_c(f.otherwise)};", f"    return {_c(f.result)};", "}"]
-    return "\n".join(lines) + "\n"
+    return _c_like(f, f"real {f.name}(real x, real leak)", "real", "real", _c, "    ")
 
 
 def opencl_helpers() -> str:
@@ -143,10 +150,4 @@ def javascript_source(f: Piecewise) -> str:
     """``function ameo_NAME(x, leak)`` as JavaScript (the HTML report's simulator). JavaScript numbers
     are IEEE doubles and the text keeps the table's operation order, so the page agrees with numpy
     bit for bit."""
-    lines = [f"// {f.doc}", f"function ameo_{f.name}(x, leak) {{"]
-    lines += [f"  const {name} = {_js(expr)};" for name, expr in f.setup]
-    lines.append("  let y;")
-    for k, (condition, value) in enumerate(f.pieces):
-        lines.append(f"  {'if' if k == 0 else 'else if'} ({_js(condition)}) y = {_js(value)};")
-    lines += [f"  else y = {_js(f.otherwise)};", f"  return {_js(f.result)};", "}"]
-    return "\n".join(lines) + "\n"
+    return _c_like(f, f"function ameo_{f.name}(x, leak)", "const", "let", _js, "  ")
