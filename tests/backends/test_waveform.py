@@ -14,25 +14,11 @@ from vcd.reader import TokenKind, tokenize
 from bonsaic.backends.waveform import TIMESCALE, write_vcd
 from bonsaic.fsutil import written_by_bonsaic
 from bonsaic.ir import Graph, load_ir, parse_ir, simulate
+from tests.cli.test_simulate_stats import NEGATE_WITH_COPY_SPEC  # a model wrong on every step
 from tests.ir.strategies import graphs
 
 SEED_DELAY = Path(__file__).parents[1] / "ir" / "data" / "seed_delay.ir"
 
-NEGATE_WITH_COPY_SPEC = """\
-bonsai-ir 1
-act linear = linear
-input x
-neuron n = linear(-1.0*x)
-output y = n
-spec "copy.bns"
-| task copy
-| input x
-| output y
-| step {
-|     y = x
-| }
-end
-"""
 
 
 def read_vcd(text: str) -> tuple[dict[str, list[float]], int, str]:
