@@ -44,6 +44,9 @@ def sweep_command(
                                                 "the CPUs allow).", min=1)] = None,
     time_budget: Annotated[float | None, typer.Option(help="Seconds after which no new trial starts (running "
                                                       "ones finish; run again to go on).", min=0)] = None,
+    pipeline: Annotated[str | None, typer.Option("-p", "--pipeline", help="The passes each trial's opt runs "
+                                                 "(default: opt's), e.g. a cheaper one for large networks: "
+                                                 "clip,freeze,cse,dce")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="A line per trial instead of a live table.")] = False,
     force: Force = False,
 ) -> None:
@@ -52,6 +55,8 @@ def sweep_command(
 
     Example: bonsaic sweep examples/loop3.bns -o sweeps/loop3 --seeds 4 --set state_noise=0,0.05
     """
+    from bonsaic.passes.pipeline import parse_pipeline
+    from bonsaic.passes.registry import DEFAULT_PIPELINE
     from bonsaic.spec import load_spec
     from bonsaic.sweep.display import LineLog, LiveTable
     from bonsaic.sweep.grid import make_trials, spec_digest
@@ -61,14 +66,18 @@ def sweep_command(
     from bonsaic.sweep.store import BEST, SUMMARY, TRIALS, Store
 
     spec = load_spec(spec_path)
+    if pipeline is not None:
+        parse_pipeline(pipeline)  # a misspelt pass is refused here, not in every trial
+        pipeline = None if pipeline == DEFAULT_PIPELINE else pipeline
     grid = [parse_set(text) for text in set_ or []]
     samples = [parse_sample(text) for text in sample or []]
     digest = spec_digest(spec.source)
-    todo = make_trials(digest, grid, samples, seeds=seeds, base_seed=spec.train.seed, count=trials)
+    todo = make_trials(digest, grid, samples, seeds=seeds, base_seed=spec.train.seed, count=trials,
+                       pipeline=pipeline)
     store = Store(output, digest, spec_path.name, force=force)
     skipped = sum(t.id in store.records for t in todo)
     print(f"sweep of {spec.name}: {len(todo)} trials, {skipped} already finished in {output}", file=sys.stderr)
-    options = RayOptions(address, cpus_per_trial, workers, time_budget)
+    options = RayOptions(address, cpus_per_trial, workers, time_budget, pipeline)
     done = [store.records[t.id] for t in todo if t.id in store.records]
     live = sys.stderr.isatty() and not quiet
     display = LiveTable(len(todo), done) if live else LineLog(len(todo), done)

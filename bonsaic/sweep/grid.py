@@ -45,9 +45,14 @@ def spec_digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def trial_id(digest: str, settings: dict[str, Value]) -> str:
-    """The stable identity of a trial: the spec's digest and its settings (order-independent)."""
-    text = json.dumps({"spec": digest, "settings": settings}, sort_keys=True)
+def trial_id(digest: str, settings: dict[str, Value], pipeline: str | None = None) -> str:
+    """The stable identity of a trial: the spec's digest, its settings (order-independent) and, when
+    not the default one, its ``opt`` pipeline (a different pipeline grows a different bonsai, so it is
+    a different trial; default-pipeline ids are those of sweeps written before ``--pipeline`` existed)."""
+    key: dict[str, object] = {"spec": digest, "settings": settings}
+    if pipeline is not None:
+        key["pipeline"] = pipeline
+    text = json.dumps(key, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -64,10 +69,11 @@ def draw(sample: Sample, index: int) -> Value:
 
 
 def make_trials(digest: str, grid: list[tuple[str, list[Value]]], samples: list[Sample], *, seeds: int | None,
-                base_seed: int, count: int | None) -> list[Trial]:
+                base_seed: int, count: int | None, pipeline: str | None = None) -> list[Trial]:
     """The sweep's trials: ``count`` of them (default: the whole grid, or
     :data:`DEFAULT_SAMPLED_TRIALS` when only samples vary). ``seeds`` K adds ``seed`` = base_seed ..
-    base_seed + K - 1 as the grid's outermost axis; the seed is always in a trial's settings."""
+    base_seed + K - 1 as the grid's outermost axis; the seed is always in a trial's settings.
+    ``pipeline`` (None: the default) is the ``opt`` pipeline every trial runs; it is part of the ids."""
     names = [name for name, _ in grid] + [s.key for s in samples]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -91,5 +97,5 @@ def make_trials(digest: str, grid: list[tuple[str, list[Value]]], samples: list[
         settings = dict(points[index % len(points)])
         settings.update({s.key: draw(s, index) for s in samples})
         settings = {k: settings[k] for k in sorted(settings, key=list(KEYS).index)}
-        trials.append(Trial(index, settings, trial_id(digest, settings)))
+        trials.append(Trial(index, settings, trial_id(digest, settings, pipeline)))
     return trials

@@ -52,6 +52,7 @@ class RayOptions:
     cpus_per_trial: float = 1.0
     workers: int | None = None  # at most this many trials at once (default: as many as fit)
     time_budget: float | None = None  # seconds after which no new trial starts
+    pipeline: str | None = None  # each trial's opt pipeline (None: opt's default)
 
 
 @dataclass
@@ -157,7 +158,7 @@ def run(spec_source: str, spec_name: str, trials: list[Trial], store: Store, opt
             outcome.out_of_time = out_of_time and bool(queue)
             while queue and len(inflight) < outcome.slots and not out_of_time:
                 trial = queue.popleft()
-                inflight[task.remote(spec_source, spec_name, trial.settings)] = trial
+                inflight[task.remote(spec_source, spec_name, trial.settings, options.pipeline)] = trial
                 display.started(trial)
             if not inflight:
                 break

@@ -117,7 +117,8 @@ def summary(spec_name: str, records: Iterable[Record]) -> str:
 
 
 def _settings(record: Record) -> str:
-    return " ".join(f"{k}={v}" for k, v in record.get("settings", {}).items())
+    text = " ".join(f"{k}={v}" for k, v in record.get("settings", {}).items())
+    return f"{text} pipeline={record['pipeline']}" if record.get("pipeline") else text
 
 
 def _margin(record: Record) -> str:

@@ -6,7 +6,7 @@ driver's files), training runs quietly (no live display, no Ctrl-C handler: the 
 its checkpoint and loss log go to a temporary directory and are dropped. Escalation is off: the
 sweep itself is the search over configurations. The trained network is the one ``train`` would
 write (the smallest proved restart, else the smallest bounded one), then the default ``opt``
-pipeline, then the verifier with ``bonsaic verify``'s defaults, whose verdict the record carries.
+pipeline (or ``--pipeline``'s), then the verifier with ``bonsaic verify``'s defaults, whose verdict the record carries.
 
 A trial whose settings are refused (a model too large for this machine, say) or which trains no
 network is a *failed* record, returned normally; only a crash (an exception, a dying process)
@@ -43,14 +43,18 @@ def _inject_fault() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def run_trial(spec_source: str, spec_name: str, settings: dict[str, Value]) -> dict[str, Any]:
-    """Train, optimise and verify one configuration; the record (without the trial's id and index,
-    which the driver adds). Keys: verdict, neurons, states, edges, margin, wall_s, train_s, opt_s,
-    verify_s, trained (the kept restart's verdict before opt), ir, error, host, pid."""
+def run_trial(spec_source: str, spec_name: str, settings: dict[str, Value],
+              pipeline: str | None = None) -> dict[str, Any]:
+    """Train, optimise (``pipeline``, None: ``opt``'s default) and verify one configuration; the record
+    (without the trial's id and index, which the driver adds). Keys: verdict, neurons, states, edges,
+    margin, wall_s, train_s, opt_s, verify_s, trained (the kept restart's verdict before opt), ir,
+    error, host, pid, and pipeline when not the default."""
     start = time.perf_counter()
     record: dict[str, Any] = {"verdict": "failed", "neurons": None, "states": None, "edges": None, "margin": None,
                               "trained": None, "ir": None, "error": None, "host": socket.gethostname(),
                               "pid": os.getpid()}
+    if pipeline is not None:
+        record["pipeline"] = pipeline
     _inject_fault()
     try:
         graph, trained, record["train_s"] = _train(spec_source, spec_name, settings)
@@ -59,7 +63,7 @@ def run_trial(spec_source: str, spec_name: str, settings: dict[str, Value]) -> d
         return record
     record["trained"] = trained
     if graph is not None:
-        record.update(_opt_and_verify(graph))
+        record.update(_opt_and_verify(graph, pipeline))
     else:
         record["error"] = "no restart trained a network that passed the verifier"
     record["wall_s"] = time.perf_counter() - start
@@ -96,8 +100,8 @@ def _train(spec_source: str, spec_name: str, settings: dict[str, Value]) -> tupl
     return best.graph, best.verdict, time.perf_counter() - start
 
 
-def _opt_and_verify(graph: Any) -> dict[str, Any]:
-    """``bonsaic opt`` (default pipeline) then ``bonsaic verify`` on the result: the record's fields."""
+def _opt_and_verify(graph: Any, pipeline: str | None) -> dict[str, Any]:
+    """``bonsaic opt -p PIPELINE`` then ``bonsaic verify`` on the result: the record's fields."""
     from bonsaic.ir.text import print_ir
     from bonsaic.passes.base import PassContext
     from bonsaic.passes.pipeline import optimize, parse_pipeline
@@ -105,7 +109,7 @@ def _opt_and_verify(graph: Any) -> dict[str, Any]:
     from bonsaic.verify import Verifier
 
     start = time.perf_counter()
-    result = optimize(graph, parse_pipeline(DEFAULT_PIPELINE), PassContext())
+    result = optimize(graph, parse_pipeline(pipeline or DEFAULT_PIPELINE), PassContext())
     opt_s = time.perf_counter() - start
     final = result.graph if result.graph is not None else graph
     start = time.perf_counter()

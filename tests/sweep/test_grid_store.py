@@ -32,6 +32,10 @@ def test_ids_depend_on_spec_and_settings_not_order() -> None:
     assert trial_id("a", {"lr": 0.1, "seed": 1}) == trial_id("a", {"seed": 1, "lr": 0.1})
     assert trial_id("a", {"seed": 1}) != trial_id("b", {"seed": 1})
     assert trial_id("a", {"seed": 1}) != trial_id("a", {"seed": 2})
+    assert trial_id("a", {"seed": 1}, "clip,dce") != trial_id("a", {"seed": 1})  # another opt: another trial
+    assert trial_id("a", {"seed": 1}, None) == trial_id("a", {"seed": 1})
+    (trial,) = make_trials("a", [], [], seeds=None, base_seed=1, count=None, pipeline="clip,dce")
+    assert trial.id == trial_id("a", {"seed": 1}, "clip,dce")
 
 
 def test_sampling_is_reproducible_and_in_range() -> None:

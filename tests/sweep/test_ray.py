@@ -62,6 +62,11 @@ def test_sweep_end_to_end_then_resume(tmp_path: Path) -> None:
     assert "**(best)**" in (out / "summary.md").read_text()
     code, text = _sweep(out, "--set", "seed=2,3")  # nothing left to do: no Ray at all
     assert code == 0 and "2 already finished" in text and len(_records(out)) == 2
+    code, text = _sweep(out, "--set", "seed=2", "-p", "freeze,dce")  # another opt pipeline: a new trial
+    assert code == 0 and "1 trials, 0 already finished" in text, text
+    record = _records(out)[-1]
+    assert record["pipeline"] == "freeze,dce" and record["settings"]["seed"] == 2
+    assert "pipeline=freeze,dce" in (out / "summary.md").read_text()
 
 
 def test_a_killed_worker_is_retried_and_a_crashing_trial_fails(tmp_path: Path,

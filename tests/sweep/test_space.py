@@ -92,3 +92,7 @@ def test_cli_bad_key_exits_2_naming_the_valid_keys(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(tmp_path / "s"),
                                       "--sample", "lr=abc:1"])
     assert result.exit_code == 2 and "`lr` must be a number" in result.output
+    result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(tmp_path / "s"),
+                                      "-p", "clip,dcee"])
+    assert result.exit_code == 2 and "dcee" in result.output, result.output
+    assert not (tmp_path / "s").exists()
