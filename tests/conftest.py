@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+import bonsaic.train  # noqa: F401 - before any test module imports tinygrad: HCQ2 as in the product
+
 _USER_DEV: str | None = None
 
 

@@ -40,7 +40,7 @@ from bonsaic.sweep.grid import Trial
 from bonsaic.sweep.select import Record
 from bonsaic.sweep.store import Store
 
-PASSED_THROUGH = ("BONSAIC_JIT_CACHE", "BONSAIC_SWEEP_FAULT", "DEV")  # when the driver has them set
+PASSED_THROUGH = ("BONSAIC_JIT_CACHE", "BONSAIC_SWEEP_FAULT", "DEV", "HCQ2")  # when the driver has them set
 WAIT_SECONDS = 0.5  # how often the table is refreshed while nothing finishes
 
 

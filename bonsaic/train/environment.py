@@ -1,4 +1,5 @@
-"""Shield tinygrad from the user's environment variables before it is imported.
+"""Prepare the environment tinygrad reads when it is imported: shield it from the user's variables,
+and turn on its one-command-buffer replay (``HCQ2``) unless the user decided otherwise.
 
 tinygrad reads dozens of environment variables as numbers when it is imported (``DEBUG``, ``BEAM``,
 ``SPEC``, ``JIT``, ...). A user's own variable of the same name holding text -- the natural shell habit
@@ -56,3 +57,22 @@ def shield(environ: dict[str, str] | None = None) -> list[str]:
               "as a number when it starts (unset it, or use another name)", file=sys.stderr)
         del environ[name]
     return removed
+
+
+HCQ2_DEVICES = ("", "CPU", "CL")  # DEV values under which HCQ2 was tested here (AMD's needs tinygrad's extra/)
+
+
+def default_hcq2(environ: dict[str, str] | None = None) -> bool:
+    """Set ``HCQ2=1`` in ``environ`` (default ``os.environ``) unless it is set already (``HCQ2=0``
+    turns it off) or ``DEV`` names a device it was not tested on; True when set here.
+
+    In this mode tinygrad replays a captured training step as one command buffer instead of one
+    Python-dispatched call per kernel (86 for the one-cell net): 2-3x the steps per second on the
+    small networks, with bit-identical losses and parameters (docs/performance.md). The step cache
+    supports it (:mod:`bonsaic.train.jitcache`). tinygrad reads the switch once, at import.
+    """
+    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    if "HCQ2" in environ or environ.get("DEV", "").split(":")[0].upper() not in HCQ2_DEVICES:
+        return False
+    environ["HCQ2"] = "1"
+    return True

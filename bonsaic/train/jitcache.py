@@ -49,13 +49,80 @@ TINYGRAD_ENV = ("DEV", "NUM_CPU_THREADS", "BEAM", "NOOPT", "OPT", "CPU_LLVM", "C
                 "JIT", "SPEC")
 
 
+def hcq_active() -> bool:
+    """Whether tinygrad runs in its ``HCQ2`` mode (the whole captured step one command buffer,
+    docs/performance.md): the value tinygrad itself read when it was imported, which is what counts
+    even if the environment changed since."""
+    from tinygrad.helpers import getenv
+
+    return bool(getenv("HCQ2"))
+
+
 def enabled() -> bool:
-    """Off with ``BONSAIC_JIT_CACHE=0``, and under tinygrad's ``HCQ2``: that mode bakes the step's
-    buffer addresses into one command buffer, and a step loaded in another process crashed
-    (segfault; docs/performance.md)."""
-    if os.environ.get("HCQ2", "0").strip() not in ("", "0"):
-        return False
+    """Off with ``BONSAIC_JIT_CACHE=0``."""
     return os.environ.get("BONSAIC_JIT_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+# -- HCQ2: cache the step *before* hcq_compile, redo that part on load -------------------------
+# Under HCQ2 the captured step is one C "submitter" compiled with the addresses of this process's
+# kernels baked in; loaded in another process it jumps to nowhere (a segfault, measured). So the
+# cache keeps the step as it was just before ``hcq_compile`` (lowered and compiled kernels, which
+# pickle as in the default mode) and the loading process runs ``hcq_compile`` on it again: about a
+# second, against the full schedule and lowering a capture costs.
+_HCQ_FORMAT = "hcq2-pre"
+_hcq_inputs: dict[UOp, tuple[UOp, bool]] = {}  # hcq_compile's result -> (its input, profile)
+
+
+def _record_hcq_inputs() -> None:
+    """Wrap tinygrad's ``hcq_compile`` so that a JIT capture's input to it can be found again."""
+    import tinygrad.engine.realize as realize
+
+    original = getattr(realize, "hcq_compile", None)
+    if original is None or getattr(original, "bonsaic_recorder", False):
+        return
+
+    def recording(linear: UOp, input_uops: Any, profile: bool) -> UOp:
+        out = original(linear, input_uops, profile)
+        if input_uops is None:  # jit_lower's call: the captured step
+            _hcq_inputs[out] = (linear, profile)
+        return out
+
+    recording.bonsaic_recorder = True  # type: ignore[attr-defined]
+    realize.hcq_compile = recording
+
+
+if hcq_active():
+    _record_hcq_inputs()
+
+
+def _split(linear: UOp) -> UOp:
+    """What ``jit_lower`` does after ``compile_linear``."""
+    from tinygrad.engine.jit import graph_split_rewrite
+    from tinygrad.helpers import JIT, JIT_BATCH_SIZE
+
+    return graph_split_rewrite(linear, max_batch_size=JIT_BATCH_SIZE.value) if JIT < 2 else linear
+
+
+def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | None:
+    """What to pickle for a step captured under HCQ2 (None: its pre-hcq form is unknown)."""
+    captured = getattr(step, "captured", None)
+    if captured is None:
+        return None
+    for out, (pre, profile) in list(_hcq_inputs.items()):
+        if _split(out) is captured._linear:
+            _hcq_inputs.clear()  # found: nothing older is wanted any more
+            return (_HCQ_FORMAT, (captured.ret, pre, profile, captured.expected_names,
+                                  captured.expected_input_info), tensors)
+    return None
+
+
+def _hcq_step(parts: tuple[Any, ...]) -> Any:
+    """A runnable step from :func:`_hcq_payload`'s parts, compiled for this process."""
+    import tinygrad.engine.realize as realize
+    from tinygrad.engine.jit import CapturedJit, _TinyJit
+
+    ret, pre, profile, names, info = parts
+    return _TinyJit(None, captured=CapturedJit(ret, _split(realize.hcq_compile(pre, None, profile)), names, info))
 
 
 def cache_dir() -> Path:
@@ -79,7 +146,7 @@ def cache_key(parts: dict[str, Any]) -> str:
     for name in _CODE_FILES:
         code.update((here / name).read_bytes())
     everything = {"format": FORMAT, "tinygrad": getattr(tinygrad, "__version__", "?"), "code": code.hexdigest(),
-                  "machine": platform.machine(), "cpu": _cpu_name(), **parts}
+                  "machine": platform.machine(), "cpu": _cpu_name(), "hcq2": hcq_active(), **parts}
     return hashlib.sha256(json.dumps(everything, sort_keys=True, default=repr).encode()).hexdigest()[:32]
 
 
@@ -112,7 +179,14 @@ def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
         return None
     try:
         with path.open("rb") as f:
-            step, tensors = _FreshSlots(f).load()
+            payload = _FreshSlots(f).load()
+        if hcq_active():
+            mark, parts, tensors = payload
+            if mark != _HCQ_FORMAT:
+                return None
+            step = _hcq_step(parts)
+        else:
+            step, tensors = payload
     except Exception:  # noqa: BLE001 - any broken cache file is a miss; save() replaces it
         return None
     if not isinstance(tensors, dict) or not all(isinstance(t, Tensor) for t in tensors.values()):
@@ -135,13 +209,16 @@ def save(key: str, step: Any, tensors: dict[str, Tensor]) -> Path | None:
     cannot be written (a cache is an optimisation: failing to write it must not stop training)."""
     if not enabled():
         return None
+    payload = _hcq_payload(step, tensors) if hcq_active() else (step, tensors)
+    if payload is None:
+        return None
     target = cache_dir() / f"{key}.pkl"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump((step, tensors), f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
