@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
+from typing import Any
 
 from bonsaic.sweep.grid import Trial
 from bonsaic.sweep.select import Record, best, size
@@ -45,13 +46,13 @@ class LineLog:
 class LiveTable(LineLog):
     """A rich ``Live`` table on stderr, refreshed by the runner."""
 
-    def __init__(self, total: int, done: list[Record]) -> None:
+    def __init__(self, total: int, done: list[Record], console: Any = None) -> None:
         from rich.console import Console
         from rich.live import Live
 
         super().__init__(total, done)
         self.running: dict[str, tuple[Trial, float]] = {}
-        self.live = Live(console=Console(stderr=True), auto_refresh=False, transient=False)
+        self.live = Live(console=console or Console(stderr=True), auto_refresh=False, transient=False)
 
     def __enter__(self) -> LiveTable:
         self.live.__enter__()

@@ -103,3 +103,29 @@ def test_store_refuses_another_specs_directory(tmp_path: Path) -> None:
 def test_summary_says_when_nothing_is_proved() -> None:
     text = summary("x.bns", [_record(0, "bounded", 1, 1, 1)])
     assert "No trial was proved" in text and "| 0 | t0 |" in text
+
+
+def test_live_table_shows_running_done_and_the_best_so_far() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bonsaic.sweep.display import LiveTable
+    from bonsaic.sweep.grid import Trial
+
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=True, width=160, color_system=None)
+    running, done, bounded = (Trial(i, {"seed": i}, f"id{i}") for i in range(3))
+    proved = {"id": "id1", "index": 1, "settings": {"seed": 1}, "verdict": "proved", "neurons": 2, "states": 1,
+              "edges": 3, "margin": 0.5, "wall_s": 12.0, "ir": "bonsai-ir 1\n"}
+    other = {**proved, "id": "id2", "index": 2, "settings": {"seed": 2}, "verdict": "bounded", "neurons": 1}
+    with LiveTable(4, [], console=console) as table:
+        for trial in (running, done, bounded):
+            table.started(trial)
+        table.finished(done, proved)
+        table.finished(bounded, other)
+        table.refresh()
+    text = sink.getvalue()
+    assert "2/4 done, 1 running, best proved 2 / 1 / 3 (trial 1)" in text
+    assert "running" in text and "proved (best)" in text and "bounded" in text
+    assert "nothing proved yet" in text  # the first frame, before any trial finished
