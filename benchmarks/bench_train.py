@@ -543,6 +543,9 @@ def _device() -> str:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        raise SystemExit(0)
     if sys.argv[1:2] == ["--variant"]:
         print(*derivative_variant(sys.argv[2] == "autograd", float(sys.argv[3])))
     elif sys.argv[1:2] == ["--row"]:

@@ -140,3 +140,31 @@ def test_address_runs_on_an_existing_cluster(tmp_path: Path, ray_head: str) -> N
     assert code == 0, text
     assert f"Ray cluster at {ray_head} (2 CPUs, 1 nodes)" in text
     assert [r["verdict"] for r in _records(tmp_path / "cluster")] == ["proved", "proved"]
+
+
+def test_ctrl_c_stops_cleanly_keeps_what_finished_and_the_same_command_resumes(tmp_path: Path) -> None:
+    """SIGINT (what Ctrl-C sends) after the first result: exit 130, the finished trial kept, and
+    the same command then runs only what is left."""
+    out = tmp_path / "sweep"
+    args = [sys.executable, "-m", "bonsaic.cli.main", "sweep", str(EXAMPLES / "delay1.bns"), "-o", str(out),
+            "--quiet", "--cpus-per-trial", "1", "--workers", "1", *QUICK, "--set", "seed=5,6,7"]
+    env = {**os.environ, "PYTHONPATH": str(package_root())}
+    sweep = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / "trials.jsonl").exists() or len(_records(out)) < 1:
+            assert sweep.poll() is None and time.monotonic() < deadline, sweep.stdout.read() if sweep.stdout else ""
+            time.sleep(0.2)
+        sweep.send_signal(signal.SIGINT)
+        text, _ = sweep.communicate(timeout=120)
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+    assert sweep.returncode == 130, text
+    assert "interrupted:" in text and "run the same command to go on" in text
+    kept = _records(out)
+    assert 1 <= len(kept) < 3 and all(r["verdict"] == "proved" for r in kept)
+    code, text = _sweep(out, "--set", "seed=5,6,7")
+    assert code == 0 and f"3 trials, {len(kept)} already finished" in text, text
+    assert len(_records(out)) == 3
