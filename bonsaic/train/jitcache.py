@@ -71,6 +71,7 @@ def enabled() -> bool:
 # second, against the full schedule and lowering a capture costs.
 _HCQ_FORMAT = "hcq2-pre"
 _hcq_inputs: dict[UOp, tuple[UOp, bool]] = {}  # hcq_compile's result -> (its input, profile)
+_HCQ_KEEP = 4  # the latest captures only: a trainer saves its step right after capturing it
 
 
 def _record_hcq_inputs() -> None:
@@ -83,8 +84,10 @@ def _record_hcq_inputs() -> None:
 
     def recording(linear: UOp, input_uops: Any, profile: bool) -> UOp:
         out = original(linear, input_uops, profile)
-        if input_uops is None:  # jit_lower's call: the captured step
+        if input_uops is None and enabled():  # jit_lower's call: the captured step, saved right after
             _hcq_inputs[out] = (linear, profile)
+            for old in list(_hcq_inputs)[:-_HCQ_KEEP]:  # each holds a whole step's kernels
+                del _hcq_inputs[old]
         return out
 
     recording.bonsaic_recorder = True  # type: ignore[attr-defined]
