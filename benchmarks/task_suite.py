@@ -18,6 +18,7 @@ Usage (from the repository root, after ``bash scripts/setup.sh``)::
     .venv/bin/python benchmarks/task_suite.py                    # every task, table to benchmarks/TASKS.md
     .venv/bin/python benchmarks/task_suite.py parity sr_latch     # some tasks, table to stdout only
     .venv/bin/python benchmarks/task_suite.py --timeout 300       # seconds per task (default 600)
+    .venv/bin/python benchmarks/task_suite.py --from-logs a.log b.log --minutes 80  # table from runs' rows
     .venv/bin/python benchmarks/task_suite.py --examples          # the five small bundled examples with
                                                                   # their model/train sections deleted
 
@@ -137,13 +138,41 @@ def table(rows: list[dict], elapsed: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_from_logs(logs: list[Path], minutes: float | None) -> int:
+    """``benchmarks/TASKS.md`` from the rows printed by earlier runs (the last row of a task wins);
+    every task of the suite must be there."""
+    rows: dict[str, dict] = {}
+    for log in logs:
+        for line in log.read_text().splitlines():
+            if line.startswith("{"):
+                row = json.loads(line)
+                rows[row["task"]] = row
+    missing = sorted({p.stem for p in TASKS.glob("*.bns")} - set(rows))
+    if missing:
+        print(f"not every task has a row: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    ordered = [rows[name] for name in sorted(rows)]
+    elapsed = 60 * minutes if minutes else sum(r["seconds"] for r in ordered)
+    text = table(ordered, elapsed)
+    print(text)
+    (ROOT / "benchmarks" / "TASKS.md").write_text(
+        "# Task suite: defaults on tasks nobody tuned for\n\nWritten by `benchmarks/task_suite.py --from-logs` "
+        "from the rows of the runs named below; every row was measured by one of those runs.\n\n" + text)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tasks", nargs="*", help="task names (default: every task; then the table is written)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per task, train to verdict")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "tasks")
     parser.add_argument("--examples", action="store_true", help="the small bundled examples, settings deleted")
+    parser.add_argument("--from-logs", type=Path, nargs="+", metavar="LOG", help="write the table from the JSON "
+                        "rows earlier runs printed (e.g. two runs side by side, each on part of the suite)")
+    parser.add_argument("--minutes", type=float, help="with --from-logs: the wall time of those runs in all")
     args = parser.parse_args()
+    if args.from_logs:
+        return write_from_logs(args.from_logs, args.minutes)
     args.out.mkdir(parents=True, exist_ok=True)
     specs: dict[str, Path | None] = {}
     if args.examples:
