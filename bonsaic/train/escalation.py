@@ -10,7 +10,10 @@ each a fresh run with its own seed.
 
 :func:`escalate` runs the first configuration, then each stage while nothing is proved and the time
 budget allows another run of about the same length (a stage is not started if, judging by the runs
-so far, it would end past the budget). The best result over all runs is kept: proved beats bounded,
+so far, it would end past the budget). A stage that runs anyway long (a loaded machine, a larger
+cell to compile) is stopped at the budget's end like an interrupt, and its restarts are judged as
+they are: the budget bounds the whole of ``train`` except the first configuration, whose steps are
+the spec's (or the sizing's) and which always runs to the end. The best result over all runs is kept: proved beats bounded,
 then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
 (Ctrl-C) ends the escalation with the best result so far.
 
@@ -78,13 +81,15 @@ def rank(outcome: RunOutcome) -> tuple[float, ...]:
     return (0.0 if best.proved else 1.0, float(best.edges_after_clip), float(best.reg or 0.0))
 
 
-def escalate(spec: Any, settings: TrainSettings, run: Callable[[Any, TrainSettings, str, int], RunOutcome],
+def escalate(spec: Any, settings: TrainSettings,
+             run: Callable[[Any, TrainSettings, str, int, float | None], RunOutcome],
              budget: float | None, clock: Callable[[], float] = time.monotonic) -> tuple[RunOutcome, int]:
     """Run the first configuration, then :data:`STAGES` while nothing is proved and ``budget``
-    seconds (None: no escalation) allow; ``run(spec, settings, label, index)`` trains one. Returns
-    the best outcome and how many configurations ran."""
+    seconds (None: no escalation) allow; ``run(spec, settings, label, index, deadline)`` trains one,
+    stopping its training at ``deadline`` (a ``clock()`` time; None for the first configuration).
+    Returns the best outcome and how many configurations ran."""
     start = clock()
-    best = run(spec, settings, "the spec's settings", 0)
+    best = run(spec, settings, "the spec's settings", 0, None)
     best.label = best.label or "the spec's settings"
     runs = 1
     for index, stage in enumerate(STAGES, start=1):
@@ -94,7 +99,7 @@ def escalate(spec: Any, settings: TrainSettings, run: Callable[[Any, TrainSettin
         if elapsed + elapsed / runs > budget:  # the next run would likely end past the budget
             break
         stage_spec, stage_settings = stage.change(spec, settings)
-        outcome = run(stage_spec, stage_settings, stage.name, index)
+        outcome = run(stage_spec, stage_settings, stage.name, index, start + budget)
         outcome.label = outcome.label or stage.name
         runs += 1
         if rank(outcome) < rank(best):

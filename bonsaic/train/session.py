@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,8 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
     """Train ``spec`` with ``settings`` and, while nothing is proved and ``time_budget`` seconds allow,
     the escalation's stronger configurations; the best outcome and how many configurations ran."""
 
-    def run_once(run_spec: Any, run_settings: TrainSettings, label: str, index: int) -> RunOutcome:
+    def run_once(run_spec: Any, run_settings: TrainSettings, label: str, index: int,
+                 deadline: float | None) -> RunOutcome:
         path = paths.checkpoint_of(index)
         if index:
             cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
@@ -92,14 +94,15 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                   file=sys.stderr)
             for warning in warnings:
                 print(warning, file=sys.stderr)
-        return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr)
+        return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr, deadline)
 
     return escalate(spec, settings, run_once, time_budget)
 
 
 def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,
-               quiet: bool, resume: Path | None, lr: float | None) -> RunOutcome:
-    """One configuration: train, checkpoint, judge the restarts; print the table and why the kept one won."""
+               quiet: bool, resume: Path | None, lr: float | None, deadline: float | None = None) -> RunOutcome:
+    """One configuration: train (until its steps, Ctrl-C, or the ``time.monotonic()`` ``deadline``),
+    checkpoint, judge the restarts; print the table and why the kept one won."""
     from bonsaic.train import jitcache
     from bonsaic.train.escalation import RunOutcome
     from bonsaic.train.log import LossLog
@@ -127,13 +130,16 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
     display = QuietProgress() if quiet else LiveProgress(settings.steps, trainer.step, not trainer.jit_cached)
     try:
         with display:
-            reason = trainer.run(stop=lambda: ctrl_c.requested,
+            reason = trainer.run(stop=lambda: ctrl_c.requested or (deadline is not None and
+                                                                   time.monotonic() > deadline),
                                  on_step=checkpointing(display.on_step, checkpoint, settings.checkpoint_every),
                                  on_eval=display.on_eval)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         trainer.close()
         log.close()
+    if reason == "interrupted" and not ctrl_c.requested:
+        reason = "time budget"
     trainer.save(checkpoint)
     try:
         results = judge_restarts(trainer, spec)

@@ -98,3 +98,21 @@ def test_a_configuration_that_proves_nothing_escalates(tmp_path: Path, monkeypat
     assert (tmp_path / "delay1.1.safetensors").is_file()
     events = [json.loads(line).get("event", "") for line in (tmp_path / "delay1.loss.jsonl").read_text().splitlines()]
     assert "escalation 1: another seed" in events
+
+
+def test_an_escalation_stage_stops_at_the_budgets_end(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """A stage given a deadline that has passed trains one step, is judged as it is, and says why
+    it stopped; it is not an interrupt (which would end the escalation and exit 130)."""
+    import time
+
+    from bonsaic.spec import load_spec
+    from bonsaic.train.session import train_once
+    from bonsaic.train.settings import TrainSettings
+
+    spec = load_spec(EXAMPLES / "delay1.bns")
+    settings = TrainSettings.from_spec(spec, steps=100_000, batch=32, length=6, restarts=2)
+    outcome = train_once(spec, settings, tmp_path / "d.1.safetensors", tmp_path / "d.loss.jsonl", "a stage", 1,
+                         True, None, None, deadline=time.monotonic())
+    err = capsys.readouterr().err
+    assert "stopped after step 1 (time budget)" in err, err
+    assert not outcome.interrupted and (tmp_path / "d.1.safetensors").is_file()

@@ -33,11 +33,13 @@ class FakeRuns:
     seconds: float = 60.0
     now: float = 0.0
     seen: list[tuple[str, int, int, float, int]] = field(default_factory=list)
+    deadlines: list[float | None] = field(default_factory=list)
 
     def clock(self) -> float:
         return self.now
 
-    def __call__(self, spec, settings, label, index) -> RunOutcome:  # noqa: ANN001
+    def __call__(self, spec, settings, label, index, deadline) -> RunOutcome:  # noqa: ANN001
+        self.deadlines.append(deadline)
         self.now += self.seconds
         self.seen.append((label, settings.restarts, settings.seed, settings.state_noise, spec.model.cells[0].states))
         verdict, edges = self.verdicts[len(self.seen) - 1]
@@ -65,11 +67,18 @@ def test_no_stage_starts_that_would_end_past_the_budget() -> None:
     assert count == 2  # after 200 s, a third 100 s run would end at 300 > 250
 
 
+def test_stages_stop_at_the_budgets_end_the_first_configuration_runs_its_steps() -> None:
+    runs = FakeRuns([(None, 0)] * 4, seconds=10)
+    runs.now = 1000.0
+    escalate(SPEC, _settings(), runs, budget=250, clock=runs.clock)
+    assert runs.deadlines[0] is None and runs.deadlines[1:] == [1250.0] * len(STAGES)
+
+
 def test_no_escalation_without_a_budget_or_after_an_interrupt() -> None:
     runs = FakeRuns([(None, 0)] * 4)
     assert escalate(SPEC, _settings(), runs, budget=None, clock=runs.clock)[1] == 1
 
-    def interrupted(spec, settings, label, index) -> RunOutcome:  # noqa: ANN001
+    def interrupted(spec, settings, label, index, deadline) -> RunOutcome:  # noqa: ANN001
         return RunOutcome(_result("bounded"), True)
 
     best, count = escalate(SPEC, _settings(), interrupted, budget=10_000)
