@@ -84,7 +84,9 @@ def train_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Log lines instead of a live display.")] = False,
     time_budget: Annotated[float, typer.Option(help="Seconds in all: when the first configuration gives no "
                                                "proved network, stronger ones are tried while time is left "
-                                               "(0: no escalation; never with --resume).", min=0)]
+                                               "and stop when it runs out, as does the first one unless the "
+                                               "spec or --steps sets its steps (0: no escalation and no "
+                                               "limit; never with --resume).", min=0)]
     = DEFAULT_TIME_BUDGET,
     force: Force = False,
 ) -> None:
@@ -127,7 +129,8 @@ def train_command(
     print(f"model: {cells}, {model_origin}", file=sys.stderr)
     paths = SessionPaths(spec_path, output, checkpoint, log_path)
     outcome, runs = grow(spec, settings, paths, quiet=quiet, resume=resume, lr=lr, force=force,
-                         time_budget=None if resume is not None or not time_budget else time_budget)
+                         time_budget=None if resume is not None or not time_budget else time_budget,
+                         bound_first=steps is None and not spec.steps_given)
     best = outcome.best
     if best is not None and best.graph is not None:
         save_ir(best.graph, output)

@@ -106,6 +106,8 @@ class Checker:
             constraint=constraint,
             constraint_pos=m.constraints[0][1] if m.constraints else None,
             model_given=any(s.kind == "model" for s in m.sections),
+            steps_given=any(s.kind == "train" and any(x.kind == "assign" and x.key == "steps" for x in s.settings)
+                            for s in m.sections),
             enums=tuple(self.enums.values()),
         )
 

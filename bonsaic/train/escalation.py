@@ -12,8 +12,9 @@ each a fresh run with its own seed.
 budget allows another run of about the same length (a stage is not started if, judging by the runs
 so far, it would end past the budget). A stage that runs anyway long (a loaded machine, a larger
 cell to compile) is stopped at the budget's end like an interrupt, and its restarts are judged as
-they are: the budget bounds the whole of ``train`` except the first configuration, whose steps are
-the spec's (or the sizing's) and which always runs to the end. The best result over all runs is kept: proved beats bounded,
+they are: the budget bounds the whole of ``train`` except a first configuration whose steps the
+spec or ``--steps`` chose (it always runs to the end); with default steps the first configuration
+stops at the budget's end too. The best result over all runs is kept: proved beats bounded,
 then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
 (Ctrl-C) ends the escalation with the best result so far.
 
@@ -83,13 +84,16 @@ def rank(outcome: RunOutcome) -> tuple[float, ...]:
 
 def escalate(spec: Any, settings: TrainSettings,
              run: Callable[[Any, TrainSettings, str, int, float | None], RunOutcome],
-             budget: float | None, clock: Callable[[], float] = time.monotonic) -> tuple[RunOutcome, int]:
+             budget: float | None, clock: Callable[[], float] = time.monotonic,
+             bound_first: bool = False) -> tuple[RunOutcome, int]:
     """Run the first configuration, then :data:`STAGES` while nothing is proved and ``budget``
     seconds (None: no escalation) allow; ``run(spec, settings, label, index, deadline)`` trains one,
-    stopping its training at ``deadline`` (a ``clock()`` time; None for the first configuration).
+    stopping its training at ``deadline`` (a ``clock()`` time; None for the first configuration
+    unless ``bound_first``: its step count is a default nobody chose, so the budget bounds it too).
     Returns the best outcome and how many configurations ran."""
     start = clock()
-    best = run(spec, settings, "the spec's settings", 0, None)
+    deadline = start + budget if budget is not None else None
+    best = run(spec, settings, "the spec's settings", 0, deadline if bound_first else None)
     best.label = best.label or "the spec's settings"
     runs = 1
     for index, stage in enumerate(STAGES, start=1):
@@ -99,7 +103,7 @@ def escalate(spec: Any, settings: TrainSettings,
         if elapsed + elapsed / runs > budget:  # the next run would likely end past the budget
             break
         stage_spec, stage_settings = stage.change(spec, settings)
-        outcome = run(stage_spec, stage_settings, stage.name, index, start + budget)
+        outcome = run(stage_spec, stage_settings, stage.name, index, deadline)
         outcome.label = outcome.label or stage.name
         runs += 1
         if rank(outcome) < rank(best):

@@ -75,9 +75,10 @@ def checkpointing(on_step: Callable[[Trainer, float], None], path: Path,
 
 def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool = False,
          resume: Path | None = None, lr: float | None = None, force: bool = False,
-         time_budget: float | None = None) -> tuple[RunOutcome, int]:
+         time_budget: float | None = None, bound_first: bool = False) -> tuple[RunOutcome, int]:
     """Train ``spec`` with ``settings`` and, while nothing is proved and ``time_budget`` seconds allow,
-    the escalation's stronger configurations; the best outcome and how many configurations ran."""
+    the escalation's stronger configurations; the best outcome and how many configurations ran.
+    ``bound_first``: the first configuration's training also stops when the budget is spent."""
 
     def run_once(run_spec: Any, run_settings: TrainSettings, label: str, index: int,
                  deadline: float | None) -> RunOutcome:
@@ -96,7 +97,7 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                 print(warning, file=sys.stderr)
         return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr, deadline)
 
-    return escalate(spec, settings, run_once, time_budget)
+    return escalate(spec, settings, run_once, time_budget, bound_first=bound_first)
 
 
 def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,

@@ -72,6 +72,16 @@ def test_stages_stop_at_the_budgets_end_the_first_configuration_runs_its_steps()
     runs.now = 1000.0
     escalate(SPEC, _settings(), runs, budget=250, clock=runs.clock)
     assert runs.deadlines[0] is None and runs.deadlines[1:] == [1250.0] * len(STAGES)
+    bounded = FakeRuns([(None, 0)] * 4, seconds=10)
+    escalate(SPEC, _settings(), bounded, budget=250, clock=bounded.clock, bound_first=True)  # default steps
+    assert bounded.deadlines[0] == 250.0
+
+
+def test_the_spec_says_whether_it_chose_the_step_count() -> None:
+    body = "input x\noutput y\nstep {\n    y = x\n}\n"
+    assert not parse_spec(body).steps_given
+    assert not parse_spec(body + "train {\n    batch = 8\n}\n").steps_given
+    assert parse_spec(body + "train {\n    steps = 10\n}\n").steps_given
 
 
 def test_no_escalation_without_a_budget_or_after_an_interrupt() -> None:
