@@ -82,6 +82,8 @@ class TrainConfig:
     None unless the section asks for pruning while training. ``data`` is the mix of training and
     validation sequences (:mod:`bonsaic.spec.datagen`): ``covering`` (default) holds inputs and
     repeats short words so that rarely visited states appear; ``iid`` draws every step independently.
+    ``reseed``: every this many steps (until 60% of the run), each restart never solved so far starts
+    afresh with new weights (:mod:`bonsaic.train.reseed`); 0 turns it off.
     """
 
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
@@ -97,6 +99,7 @@ class TrainConfig:
     state_noise: float = 0.0
     prune: PruneConfig | None = None
     data: str = "covering"
+    reseed: int = 1000
 
 
 class _Reader:
@@ -232,6 +235,7 @@ LIMIT_HINTS = {
     "state_noise": "the standard deviation of noise added to the states, which live in [-1, 1]",
     "lr": "Adam's learning rate; 0.001 to 0.05 is typical",
     "seed": "any integer from 0 to 2**63 - 1",
+    "reseed": "steps between fresh starts of restarts that have not solved the task (0: never)",
 }
 TRAIN_NUMBERS: dict[str, dict] = {
     "lr": {"positive": True, "at_most": 10.0},
@@ -242,6 +246,7 @@ TRAIN_NUMBERS: dict[str, dict] = {
     "restarts": {"integer": True, "positive": True, "at_most": 1024},
     "patience": {"integer": True, "at_least": 0, "at_most": 10**9},
     "state_noise": {"at_least": 0, "at_most": 10.0},
+    "reseed": {"integer": True, "at_least": 0, "at_most": 10**9},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
 _TRAIN_KEYS = (*TRAIN_NUMBERS, "optimizer", "data", "regularizer", "prune")

@@ -25,6 +25,8 @@ def _train_lines(spec: Spec) -> list[str]:
         f"  schedule: {schedule}",
         f"  data {train.data}, seed {train.seed}, restarts {train.restarts}, patience {train.patience}"
         + (f", state noise {train.state_noise:g}" if train.state_noise else ""),
+        (f"  fresh starts: every {train.reseed} steps (until 60% of the steps), restarts not yet solved get new "
+         f"weights" if train.reseed else "  fresh starts: off"),
         *([f"  prune: rate {train.prune.rate:g} every {train.prune.every} steps once solved"] if train.prune else []),
     ]
 

@@ -29,7 +29,7 @@ from tinygrad import Tensor, TinyJit
 from tinygrad.helpers import Context
 from tinygrad.nn import optim
 
-from bonsaic.train import jitcache
+from bonsaic.train import jitcache, reseed
 from bonsaic.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from bonsaic.train.log import LossLog
 from bonsaic.train.model import BonsaiNet, NetShape, init_params, kernel_names, numpy_forward
@@ -166,6 +166,7 @@ class Trainer:
         self.fallbacks: dict[int, list[Snapshot]] = {}  # earlier bests per restart, oldest first
         self.best_reg_step = 0
         self.recoveries = 0
+        self.reseeds: dict[int, int] = {}  # restart -> how many fresh starts it had (bonsaic.train.reseed)
         self.last_report: EvalReport | None = None
         self._events: list[str] = []  # logged since the last evaluation
         Tensor.realize(*self._state_tensors().values())  # the JIT then captures exactly these buffers
@@ -281,6 +282,7 @@ class Trainer:
             "fallbacks": {str(k): [{"step": s.step, "reg": s.reg, "large": s.large} for s in snaps]
                           for k, snaps in self.fallbacks.items()},
             "best_reg_step": self.best_reg_step, "recoveries": self.recoveries,
+            "reseeds": {str(k): n for k, n in self.reseeds.items()},
         }
         if self.pruner is not None:
             meta["prune"], undo = self.pruner.state()
@@ -296,6 +298,7 @@ class Trainer:
         self._load_state_arrays(arrays)
         self.step, self.best_reg_step = int(meta["step"]), int(meta["best_reg_step"])
         self.recoveries = int(meta["recoveries"])
+        self.reseeds = {int(k): int(n) for k, n in meta.get("reseeds", {}).items()}
         self.best = {
             int(k): Snapshot(info["step"], info["reg"],
                              {name.split(".", 2)[2]: value for name, value in arrays.items()
@@ -430,6 +433,8 @@ class Trainer:
                 self._load_state_arrays(arrays)
                 for event in events:
                     self._log_event(event)
+        if reseed.due(self.step, s.reseed, s.steps):
+            self._reseed(arrays, reseed.stuck(set(self.best), accuracy, ((out - y) ** 2).mean(axis=(1, 2, 3))))
         if all(np.isfinite(value).all() for value in params.values()):
             self._last_good = (self.step, arrays)
         start, start_step = self._clock
@@ -442,6 +447,19 @@ class Trainer:
             self.log.report(report)
         self.last_report = report
         return report
+
+    def _reseed(self, arrays: dict[str, np.ndarray], restarts: list[int]) -> None:
+        """Give ``restarts`` new initial weights in ``arrays`` and the live buffers."""
+        if not restarts:
+            return
+        s = self.settings
+        fresh = {k: reseed.fresh_params(self.shape, s.seed, self.step, k) for k in restarts}
+        reseed.reseed(arrays, self._state_params(self._state_tensors()), restarts, fresh)
+        self._load_state_arrays(arrays)
+        for k in restarts:
+            self.reseeds[k] = self.reseeds.get(k, 0) + 1
+        names = ", ".join(map(str, restarts))
+        self._log_event(f"restart{'s' if len(restarts) > 1 else ''} {names} not solved yet: started afresh")
 
     def _harm(self, params: dict[str, np.ndarray], k: int, x: np.ndarray,
               y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

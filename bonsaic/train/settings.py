@@ -48,6 +48,9 @@ class TrainSettings:
     zero, a share at a time, undoing a prune the network does not recover from
     (:mod:`bonsaic.train.prune`).
 
+    ``reseed`` > 0: every ``reseed`` steps (in the first 60% of the run) a restart that has never
+    been solved is replaced by a freshly initialised network (:mod:`bonsaic.train.reseed`).
+
     ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
     objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
     """
@@ -70,6 +73,7 @@ class TrainSettings:
     state_noise: float = 0.0
     prune: Any = None
     data: str = "covering"  # the data mix of training and validation (bonsaic.spec.datagen)
+    reseed: int = 0  # every this many steps, restarts never solved start afresh (bonsaic.train.reseed)
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
@@ -79,7 +83,7 @@ class TrainSettings:
             optimizer=cfg.optimizer, steps=cfg.steps, batch=cfg.batch, length=cfg.length, lr=cfg.lr, seed=cfg.seed,
             restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
             schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)), state_noise=cfg.state_noise,
-            prune=cfg.prune, data=cfg.data,
+            prune=cfg.prune, data=cfg.data, reseed=cfg.reseed,
         )
         chosen = replace(base, **{k: v for k, v in overrides.items() if v is not None})
         return chosen if chosen.device is not None else replace(chosen, device=default_device())

@@ -28,9 +28,11 @@ allowed word of ``k`` steps, whose outputs were all checked: the spec table refu
 reachable state that allows no input, so every allowed prefix extends.) The search that grows the boxes is the interval prover's
 (:func:`bonsaic.verify.boxes.search_invariant`); only the images differ.
 
-Only piecewise-linear activations are supported (``ameo``, ``leaky_ameo``, ``linear``,
-``interpolated_ameo`` with factor 1); any non-finite coefficient ends the attempt, and every
-operation is widened by far more than its float64 rounding error (:data:`ROUNDING_PAD`, as boxes).
+Smooth activations (the interpolated Ameo every trained network uses, ``tanh``) get the same
+secant relaxation with an error bound from sampling plus a curvature term (:func:`_activation`),
+so the prover covers every activation bonsaic has. Any non-finite coefficient ends the attempt, and
+every operation is widened by far more than its float64 rounding error (:data:`ROUNDING_PAD`, as
+boxes).
 """
 
 from __future__ import annotations
@@ -53,16 +55,39 @@ MEMORY = 256e6  # bytes of affine forms alive at once (images are computed in ba
 
 
 def supports(graph: Graph) -> bool:
-    """Whether every activation of ``graph`` is piecewise linear."""
-    return all(_piecewise_linear(act) for act in graph.acts.values())
+    """Whether the prover can relax every activation of ``graph`` (all of bonsaic's can)."""
+    return all(curvature(act) is not None for act in graph.acts.values())
 
 
-def _piecewise_linear(act: Activation) -> bool:
-    return act.kind in ("ameo", "leaky_ameo", "linear") or (act.kind == "interpolated_ameo" and act.factor == 1.0)
+def curvature(act: Activation) -> float | None:
+    """A bound on ``|f''|`` inside the smooth pieces of ``act`` (0 for piecewise-linear ones;
+    None for an activation the prover does not know).
+
+    The soft Ameo is ``2 * s(u) - 1`` at ``u = x/2 - 1/2`` with ``s`` the quartic spline of
+    :mod:`bonsaic.ir.ameo`; ``s''`` is ``96 (u+2)^2``, ``-96 (u+1)^2``, ``96 u^2`` and ``-96 (u-1)^2``
+    on its four curved pieces, at most 24 in magnitude, so ``|f''| = |s''| / 2 <= 12``, scaled by the
+    soft share ``1 - factor`` of the interpolated Ameo. ``tanh'' = -2 tanh sech^2`` peaks at
+    ``4 / (3 sqrt 3)``.
+    """
+    if act.kind in ("ameo", "leaky_ameo", "linear"):
+        return 0.0
+    if act.kind == "interpolated_ameo":
+        return 12.0 * (1.0 - act.factor)
+    if act.kind == "tanh":
+        return 4.0 / (3.0 * np.sqrt(3.0))
+    return None
 
 
-def _hard_breakpoints(act: Activation) -> tuple[float, ...]:
-    return () if act.kind == "linear" else (-3.0, -1.0, 1.0, 3.0)
+def _breakpoints(act: Activation) -> tuple[float, ...]:
+    """Where ``act``'s pieces meet (kinks of the hard Ameo, joints of the soft spline)."""
+    if act.kind in ("linear", "tanh"):
+        return ()
+    if act.kind == "interpolated_ameo" and act.factor != 1.0:
+        return (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # hard: -3, -1, 1, 3; soft: u = -2, -1.5, -0.5, 0.5, 1
+    return (-3.0, -1.0, 1.0, 3.0)
+
+
+SAMPLES = 32  # grid intervals over a smooth activation's input range (the error bound shrinks as 1/SAMPLES^2)
 
 
 class _Forms:
@@ -83,21 +108,37 @@ class _Forms:
 
 
 def _activation(act: Activation, pre: _Forms, fresh: int) -> _Forms:
-    """``act`` applied to forms: exact on one linear piece, the secant relaxation across
-    breakpoints; the error and rounding go to noise symbol ``fresh``."""
+    """``act`` applied to forms: the secant line ``lam * x + mu`` plus an error ``beta`` (exact on
+    one linear piece, where ``beta`` is 0); the error and rounding go to noise symbol ``fresh``.
+
+    ``beta`` bounds ``f(x) - lam * x - mu`` over the input range ``[a, b]``. For a piecewise-linear
+    ``f`` its extremes are at ``a``, ``b`` and the breakpoints inside. For a smooth piece they may
+    lie anywhere, so ``f - lam x`` is sampled on a grid of step ``h`` plus the breakpoints, and
+    widened by ``c h^2 / 8``: between two neighbouring samples inside one piece a function with
+    ``|g''| <= c`` rises above the higher of the two by at most that (``g`` lies below its chord
+    plus ``c (x - x0)(x1 - x) / 2``), and ``lam x`` adds nothing to ``g''``.
+    """
     r = pre.radius()
     a, b = pre.center - r, pre.center + r
     fa, fb = act.forward(a), act.forward(b)
     width = b - a
+    bend = curvature(act)
     if act.kind == "linear":
         lam = np.ones_like(a)
-    else:  # the secant, kept within the pieces' slopes (-1 .. 1) where rounding of a tiny width distorts it
-        lam = np.clip(np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0), -1.0, 1.0)
+    else:  # the secant, kept within the pieces' slopes where rounding of a tiny width distorts it
+        steepest = 1.0 if not bend else 4.0
+        lam = np.clip(np.where(width > 0, (fb - fa) / np.where(width > 0, width, 1.0), 0.0), -steepest, steepest)
     points = [a, b]
-    for p in _hard_breakpoints(act):
+    for p in _breakpoints(act):
         points.append(np.where((a < p) & (p < b), p, a))
-    gaps = np.stack([act.forward(x) - lam * x for x in points])  # f(x) - lam x at a, b, breakpoints
+    if bend:
+        points += [a + width * (j / SAMPLES) for j in range(1, SAMPLES)]
+    at = np.stack(points)  # [P, N]: a, b, breakpoints (and the grid); one call evaluates them all
+    gaps = act.forward(at) - lam * at  # f(x) - lam x
     top, bottom = gaps.max(axis=0), gaps.min(axis=0)
+    if bend:
+        slack = bend * (width / SAMPLES) ** 2 / 8.0
+        top, bottom = top + slack, bottom - slack
     mu, beta = (top + bottom) / 2.0, (top - bottom) / 2.0
     magnitude = 1.0 + np.abs(mu) + np.abs(lam) * (np.abs(pre.center) + r) + np.maximum(np.abs(fa), np.abs(fb))
     coef = pre.coef * lam[:, None]

@@ -75,6 +75,7 @@ class BoxInvariant:
     hi: np.ndarray
     margin: float
     steps: int = 1  # the boxes hold the state every ``steps`` steps (k-step images, verify/affine.py)
+    cell_size: float | None = None  # set for a cell cover (verify/cells.py): every box is a grid cell
 
     def __len__(self) -> int:
         return len(self.spec)

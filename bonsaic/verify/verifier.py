@@ -4,7 +4,8 @@
 exploration closes, the answer holds for every sequence length ("proved"). If it does not close
 (continuous states that never repeat exactly), an inductive invariant can still prove it for every
 length: interval boxes (:mod:`bonsaic.verify.boxes`), then boxes checked over blocks of k steps in
-affine arithmetic (:mod:`bonsaic.verify.affine`, the relational prover). Otherwise the graph is
+affine arithmetic (:mod:`bonsaic.verify.affine`, the relational prover), then a cover of fixed grid
+cells whose union is inductive (:mod:`bonsaic.verify.cells`). Otherwise the graph is
 *bounded, not proved*, after every check that could refute it has passed: every allowed input
 sequence up to the depth reached, the falsification battery (every short input word held for a
 long time from every reachable spec state, :mod:`bonsaic.verify.battery`) and the focused battery
@@ -98,8 +99,9 @@ class VerifyResult:
     long_sequences: int = 0
     long_length: int = 0
     boxes: int = 0
-    invariant: str = ""  # "interval" or "affine": the prover whose invariant of ``boxes`` boxes proved it
+    invariant: str = ""  # "interval", "affine" or "cells": the prover whose invariant of ``boxes`` boxes proved it
     invariant_steps: int = 1  # the affine prover checks its boxes over blocks of this many steps
+    cell_size: float = 0.0  # the side of the grid cells of a cell cover (verify/cells.py)
     battery: str = ""  # what the falsification battery checked, e.g. "30 words of up to 4 inputs ..."
 
     def summary(self) -> str:
@@ -112,6 +114,8 @@ class VerifyResult:
             if self.boxes and self.invariant == "affine":
                 checked += (f" (affine invariant of {self.boxes} boxes over blocks of {self.invariant_steps} "
                             f"step{'s' if self.invariant_steps > 1 else ''})")
+            elif self.boxes and self.invariant == "cells":
+                checked += f" (cover of {self.boxes} grid cells of side 1/{round(1 / self.cell_size)})"
             elif self.boxes:
                 checked += f" (interval invariant of {self.boxes} boxes)"
             return f"proved {checked}: {self.product_states} product states, margin {self.margin:.4g}"
@@ -268,13 +272,15 @@ class Verifier:
             say("searching for an invariant", 0, 1)
             from bonsaic.verify.affine import find_affine_invariant
             from bonsaic.verify.boxes import find_box_invariant
+            from bonsaic.verify.cells import find_cell_invariant
 
-            for method, search in (("interval", find_box_invariant), ("affine", find_affine_invariant)):
+            for method, search in (("interval", find_box_invariant), ("affine", find_affine_invariant),
+                                   ("cells", find_cell_invariant)):
                 invariant = search(graph, self.table, ex)
                 if invariant is not None:
                     return VerifyResult(True, "proved", ex.product_states, min(ex.margin, invariant.margin),
                                         ex.depth, 0, 0, boxes=len(invariant), invariant=method,
-                                        invariant_steps=invariant.steps)
+                                        invariant_steps=invariant.steps, cell_size=invariant.cell_size or 0.0)
         say("falsification battery", 0, 1)
         margin, cex = self.battery_check(graph, battery)
         if cex is None and battery.max_sequences and focus:
