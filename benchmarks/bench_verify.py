@@ -7,7 +7,8 @@ a thin one (a counter: one new product state per level, stopped by the depth lim
 the exploration stops at the product-state budget, then the interval-invariant search proves it) --
 and the soundness cases of ``tests/verify``: networks that drift wrong after thousands of steps of
 one constant input (refused by the falsification battery), one whose overflowing interval once
-"proved" it, and a rotation only the affine k-step prover closes.
+"proved" it, a rotation only the affine k-step prover closes, and a D latch grown by ``bonsaic train``
+that only the cell cover proves.
 
 Columns: the verdict and the method that reached it; the battery's size (sequences, of how many
 steps) and its own time on a warm verifier (what it adds to a verification that does not prove).
@@ -41,6 +42,7 @@ from tests.verify.handmade import GRAPHS, PROGRAMS, counting_delay1, delay1  # n
 
 EXAMPLES = ROOT / "examples"
 SEED_DUMP = ROOT / "tests" / "importers" / "fixtures" / "seed_delay1_dump.json"
+TRAINED_D_LATCH = ROOT / "tests" / "verify" / "data" / "trained_d_latch.ir"
 
 
 def _with_spec(graph: Graph, task: str) -> Graph:
@@ -73,6 +75,7 @@ def _models(quick: bool) -> list[tuple[str, Graph, dict]]:
                    {"program": ALL_ONES}))
     models.append(("delay1 + a rotation (affine k = 2)", rotating_delay1(), {"program": PROGRAMS["delay1"],
                                                                             "budget": 2_000}))
+    models.append(("trained D latch (interpolated Ameo; cell cover)", load_ir(TRAINED_D_LATCH), {}))
     return models
 
 
@@ -89,6 +92,8 @@ def _method(result) -> str:  # type: ignore[no-untyped-def]
     if result.mode == "proved":
         if result.invariant == "affine":
             return f"affine invariant, k = {result.invariant_steps}"
+        if result.invariant == "cells":
+            return f"cell cover, {result.boxes} cells of side 1/{round(1 / result.cell_size)}"
         return "interval invariant" if result.boxes else "closed exploration"
     if not result.ok:
         cex = result.counterexample

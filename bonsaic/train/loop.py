@@ -434,7 +434,7 @@ class Trainer:
                 for event in events:
                     self._log_event(event)
         if reseed.due(self.step, s.reseed, s.steps):
-            self._reseed(arrays, reseed.stuck(set(self.best), accuracy, ((out - y) ** 2).mean(axis=(1, 2, 3))))
+            self._reseed(arrays, reseed.stuck(set(self.best), accuracy, np.asarray(mse, dtype=np.float64)))
         if all(np.isfinite(value).all() for value in params.values()):
             self._last_good = (self.step, arrays)
         start, start_step = self._clock
