@@ -61,10 +61,13 @@ def test_stages_run_in_order_until_one_is_proved_and_the_proved_one_is_kept() ->
     assert wider[4] == 2 * first[4]  # a wider cell
 
 
-def test_no_stage_starts_that_would_end_past_the_budget() -> None:
+def test_a_stage_starts_while_half_a_run_is_left() -> None:
     runs = FakeRuns([(None, 0)] * 4, seconds=100)
     _best, count = escalate(SPEC, _settings(), runs, budget=250, clock=runs.clock)
-    assert count == 2  # after 200 s, a third 100 s run would end at 300 > 250
+    assert count == 3  # after 200 s, 50 s is half a run: a third starts (stopped at the deadline in life)
+    runs = FakeRuns([(None, 0)] * 4, seconds=100)
+    _best, count = escalate(SPEC, _settings(), runs, budget=240, clock=runs.clock)
+    assert count == 2  # 40 s left is less than half of a 100 s run
 
 
 def test_stages_stop_at_the_budgets_end_the_first_configuration_runs_its_steps() -> None:
