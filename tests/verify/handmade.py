@@ -100,3 +100,18 @@ PROGRAMS = {
     "replace111": FakeProgram((False, False), lambda s, x: ((x[0], s[0]), x[0] or s[0] or s[1])),
 }
 GRAPHS = {"delay1": delay1, "delay2": delay2, "loop3": loop3, "replace111": replace111}
+
+
+def perturbed(name: str, seed: int, act: Activation, noise: float) -> Graph:
+    """Hand-made graph ``name`` with activation ``H`` replaced by ``act``, one random extra input per
+    neuron (weight ~ N(0, noise)) and biases moved by N(0, noise / 3): some stay right, some turn
+    wrong; the provers' soundness properties draw from these."""
+    rng = np.random.default_rng(seed)
+    graph = GRAPHS[name]()
+    graph.acts["H"] = act
+    nodes = graph.inputs + [s.name for s in graph.states]
+    for neuron in graph.neurons:
+        extra = nodes[int(rng.integers(len(nodes)))]
+        neuron.inputs = [*neuron.inputs, (extra, float(rng.normal(0.0, noise)))]
+        neuron.bias += float(rng.normal(0.0, noise / 3))
+    return graph

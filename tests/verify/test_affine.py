@@ -19,7 +19,7 @@ from bonsaic.verify.affine import AffineImager, _activation, _Forms, find_affine
 from bonsaic.verify.boxes import find_box_invariant
 from tests.verify.affine_graphs import rotating_delay1
 from tests.verify.drifting import ALL_ONES, all_ones_leaky
-from tests.verify.handmade import PROGRAMS, delay1, delay2, replace111
+from tests.verify.handmade import PROGRAMS, delay1, delay2, perturbed, replace111
 
 
 def test_a_rotation_the_interval_prover_cannot_close_is_proved_over_two_steps() -> None:
@@ -106,14 +106,7 @@ def test_every_affine_proof_agrees_with_long_simulation(name: str, seed: int, le
     """Hand-made networks with leaky activations (hard, interpolated or soft Ameo) and random extra
     weights (some still right, some wrong): when the prover returns an invariant, random and
     periodic simulations agree with the spec and visit only states inside its boxes at multiples of k."""
-    rng = np.random.default_rng(seed)
-    graph = BASES[name]()
-    graph.acts["H"] = Activation.interpolated_ameo(factor, leak)
-    nodes = graph.inputs + [s.name for s in graph.states]
-    for neuron in graph.neurons:
-        extra = nodes[int(rng.integers(len(nodes)))]
-        neuron.inputs = [*neuron.inputs, (extra, float(rng.normal(0.0, noise)))]
-        neuron.bias += float(rng.normal(0.0, noise / 3))
+    graph = perturbed(name, seed, Activation.interpolated_ameo(factor, leak), noise)
     program = PROGRAMS[name]
     verifier = Verifier.for_graph(graph, program)
     ex = verifier.explore(graph, 300)

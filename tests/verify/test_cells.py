@@ -21,7 +21,7 @@ from bonsaic.verify.boxes import BoxInvariant, find_box_invariant
 from bonsaic.verify.cells import _touched, find_cell_invariant
 from bonsaic.verify.embedded import load_model
 from tests.verify.drifting import ALL_ONES, all_ones_drifting, delay1_drifting_on_edges
-from tests.verify.handmade import PROGRAMS, delay1, delay2, replace111
+from tests.verify.handmade import PROGRAMS, delay1, delay2, perturbed, replace111
 
 TRAINED_D_LATCH = Path(__file__).parent / "data" / "trained_d_latch.ir"
 
@@ -87,14 +87,7 @@ def test_every_cell_proof_agrees_with_long_simulation(name: str, seed: int, fact
                                                        noise: float) -> None:
     """Hand-made networks with the interpolated Ameo and random extra weights (some still right,
     some wrong): when the cover closes, simulations agree with the spec and stay inside its cells."""
-    rng = np.random.default_rng(seed)
-    graph = BASES[name]()
-    graph.acts["H"] = Activation.interpolated_ameo(factor, leak)
-    nodes = graph.inputs + [s.name for s in graph.states]
-    for neuron in graph.neurons:
-        extra = nodes[int(rng.integers(len(nodes)))]
-        neuron.inputs = [*neuron.inputs, (extra, float(rng.normal(0.0, noise)))]
-        neuron.bias += float(rng.normal(0.0, noise / 3))
+    graph = perturbed(name, seed, Activation.interpolated_ameo(factor, leak), noise)
     program = PROGRAMS[name]
     verifier = Verifier.for_graph(graph, program)
     ex = verifier.explore(graph, 300)
