@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], help="NAME=SETTINGS (';' between lines)")
     parser.add_argument("--seeds", default="0", help="comma list of seeds")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--rows", default=str(ROOT / "benchmarks" / "defaults_study_rows.jsonl"))
+    parser.add_argument("--rows", default=str(ROOT / "runs" / "defaults_study_rows.jsonl"))
     args = parser.parse_args()
     variants = dict(VARIANTS)
     for item in args.variant:
@@ -91,6 +91,7 @@ def main() -> None:
     chosen = [v for v in args.variants.split(",") if v] + [i.partition("=")[0] for i in args.variant]
     jobs = [(t, v, s) for s in map(int, args.seeds.split(",")) for t in args.tasks for v in dict.fromkeys(chosen)]
     workdir = Path(tempfile.mkdtemp(prefix="bonsaic-defaults-"))
+    Path(args.rows).parent.mkdir(parents=True, exist_ok=True)
     print(f"{len(jobs)} runs, logs in {workdir}", file=sys.stderr)
     rows = []
     with ThreadPoolExecutor(args.jobs) as pool, open(args.rows, "a") as out:

@@ -1,7 +1,7 @@
 """Fresh starts for restarts that are stuck: more tickets from the same batched run.
 
 Training a bonsai is a lottery over initialisations. Measured on the task suite
-(``benchmarks/defaults_study.py``; numbers in ``benchmarks/DEFAULTS.md``), a restart that is
+(the loss logs of ``benchmarks/defaults_study.py`` runs; docs/train.md, benchmarks/TASKS.md), a restart that is
 going to solve a task is almost always on its way within the first 1000 steps; the others sit on a
 plateau (a mod-3 counter's restarts at 67% sign accuracy, a D latch's at 92-97%) for the rest of the
 run, and a K-restart model spends most of its arithmetic on them. So every ``every`` steps, until
