@@ -15,10 +15,18 @@ replaces it, and the table says on which grid.
 verifier ran, but nothing proves them for all lengths) has up to :data:`PROOF_FALLBACKS` earlier
 snapshots tried for a proof; if none is proved it is kept as "bounded, not proved", and a bounded
 restart is chosen only when no restart is proved. The table and ``train``'s last line say which.
+
+Judging has a deadline when ``train`` has a time budget: restarts are judged in order of promise
+(lowest regularization loss first), and once the deadline has passed and some restart is already
+eligible, the rest are not judged (verdict "unjudged") and no more fallbacks are tried. Judging
+every solved restart of an 8-restart stage, each with fallbacks and snapped weights, took minutes
+on the task suite (debounce was killed while judging seven solved restarts).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +43,7 @@ QUICK_PIPELINE = "clip,dce"
 QUICK_BUDGET = defaults.BUDGET  # the verifier's own: `bonsaic verify` on the written file agrees
 SEARCH_BUDGET = 20_000  # product states for the checks inside the quick clip,dce (only its size counts)
 PROOF_FALLBACKS = 3  # earlier snapshots tried for a proof when a restart's best is only bounded
+JUDGE_GRACE = 30.0  # seconds past a time budget's end that judging may still start new work in
 
 
 @dataclass
@@ -50,7 +59,7 @@ class RestartResult:
     graph: Graph | None  # the lowered best solved network (unpruned), if any
     failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
     grid: str | None = None  # "1/4" when ``graph`` is the snapshot snapped to multiples of 1/4
-    verdict: str = "failed"  # "proved", "bounded" (passes every check, not proved) or "failed"
+    verdict: str = "failed"  # "proved", "bounded" (passes every check, not proved), "failed" or "unjudged"
     passed_over: tuple[str, ...] = ()  # later snapshots judged before the kept one, and why they lost
 
     @property
@@ -125,22 +134,39 @@ def _provable(graph: Graph, verifier: Verifier) -> bool:
     return quick.ok and snap(graph, verifier) is not None
 
 
-def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
-    """A result per restart, in restart order."""
+def judge_restarts(trainer: Trainer, spec: Any, deadline: float | None = None,
+                   clock: Callable[[], float] = time.monotonic) -> list[RestartResult]:
+    """A result per restart, in restart order.
+
+    Restarts are judged lowest regularization loss first. Past ``deadline`` (a ``clock()`` time;
+    None: no limit), a restart is only judged while no restart is eligible yet, and only its best
+    snapshot (snapped weights included) is tried; the rest get the verdict "unjudged"."""
     accuracy = trainer.last_report.accuracy if trainer.last_report is not None else None
-    results = []
+    results: dict[int, RestartResult] = {}
     verifier: Verifier | None = None  # one for all snapshots: it caches the spec's transitions
-    for k in range(trainer.settings.restarts):
+
+    def late() -> bool:
+        return deadline is not None and clock() > deadline
+
+    order = sorted(range(trainer.settings.restarts),
+                   key=lambda k: (k not in trainer.best, trainer.best[k].reg if k in trainer.best else 0.0, k))
+    for k in order:
         best = trainer.best.get(k)
         acc = float(accuracy[k]) if accuracy is not None else float("nan")
         if best is None:
-            results.append(RestartResult(k, acc, None, None, False, None, None))
+            results[k] = RestartResult(k, acc, None, None, False, None, None)
+            continue
+        if late() and any(r.eligible for r in results.values()):
+            results[k] = RestartResult(k, acc, best.step, best.reg, False, None, None,
+                                       "not judged: the time budget was spent", verdict="unjudged")
             continue
         first_failure = None
         bounded = None  # the first snapshot that passes without a proof: kept if none is proved
         tried_for_proof = 0
         notes: list[tuple[int, str]] = []  # (step, why it was not kept) for every snapshot judged
         for candidate in [best, *reversed(trainer.fallbacks.get(k, []))]:
+            if candidate is not best and late():
+                break
             graph = lower_restart(spec, trainer.shape, candidate.params)
             verifier = verifier or Verifier.for_graph(graph)
             if bounded is not None and not _provable(graph, verifier):  # looking for a proof only
@@ -168,10 +194,10 @@ def judge_restarts(trainer: Trainer, spec: Any) -> list[RestartResult]:
             candidate = best
         ok = judged.verdict != "failed"
         passed_over = tuple(f"step {step}: {why}" for step, why in notes if step > candidate.step) if ok else ()
-        results.append(RestartResult(k, acc, candidate.step, candidate.reg, ok, judged.edges if ok else None,
-                                     judged.graph if ok else None, None if ok else first_failure,
-                                     judged.grid if ok else None, judged.verdict, passed_over))
-    return results
+        results[k] = RestartResult(k, acc, candidate.step, candidate.reg, ok, judged.edges if ok else None,
+                                   judged.graph if ok else None, None if ok else first_failure,
+                                   judged.grid if ok else None, judged.verdict, passed_over)
+    return [results[k] for k in range(trainer.settings.restarts)]
 
 
 def choose(results: list[RestartResult]) -> RestartResult | None:

@@ -109,7 +109,7 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
     from bonsaic.train.log import LossLog
     from bonsaic.train.loop import Trainer
     from bonsaic.train.progress import LiveProgress, QuietProgress
-    from bonsaic.train.restarts import choose, judge_restarts, restart_table, why_kept
+    from bonsaic.train.restarts import JUDGE_GRACE, choose, judge_restarts, restart_table, why_kept
 
     log = LossLog(log_path)
     if index:
@@ -143,7 +143,7 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
         reason = "time budget"
     trainer.save(checkpoint)
     try:
-        results = judge_restarts(trainer, spec)
+        results = judge_restarts(trainer, spec, None if deadline is None else deadline + JUDGE_GRACE)
     except KeyboardInterrupt:
         print(f"interrupted while judging the restarts; checkpoint {checkpoint} is saved (judge again with "
               f"--resume {checkpoint} --steps {trainer.step})", file=sys.stderr)

@@ -76,3 +76,59 @@ def test_the_summary_says_why_the_kept_network_won_and_what_its_later_snapshots_
     only_bounded = why_kept([_result(0, 3, 0.01, verdict="bounded")])
     assert "the only bounded (no restart was proved) restart" in only_bounded
     assert why_kept([_result(0, None, None)]) is None
+
+
+def _fake_trainer(regs: list[float | None], fallbacks: int = 0):  # noqa: ANN202 - a duck-typed Trainer
+    from types import SimpleNamespace
+
+    from bonsaic.train.loop import Snapshot
+
+    best = {k: Snapshot(100 + k, reg, {"k": k}, 5) for k, reg in enumerate(regs) if reg is not None}
+    older = {k: [Snapshot(10 + i, 1.0, {"k": k, "fallback": i}, 5) for i in range(fallbacks)] for k in best}
+    return SimpleNamespace(last_report=None, settings=SimpleNamespace(restarts=len(regs)), best=best,
+                           fallbacks=older, shape=None)
+
+
+def _judging(monkeypatch, verdicts: dict[int, str]) -> list[dict]:  # noqa: ANN001
+    """Stub lowering and judging: restart k's snapshots get ``verdicts[k]``; returns the judged params."""
+    from bonsaic.train import restarts
+
+    judged: list[dict] = []
+    monkeypatch.setattr(restarts, "lower_restart", lambda spec, shape, params: params)
+    monkeypatch.setattr(restarts.Verifier, "for_graph", staticmethod(lambda graph: None))
+    monkeypatch.setattr(restarts, "_provable", lambda graph, verifier: True)
+
+    def judge(graph: dict, verifier: object) -> restarts._Judged:
+        judged.append(graph)
+        verdict = verdicts[graph["k"]]
+        return restarts._Judged(Graph(), 3 if verdict != "failed" else None,
+                                None if verdict != "failed" else "wrong at step 9 (sampled)", None, verdict)
+
+    monkeypatch.setattr(restarts, "_judge_snapshot", judge)
+    return judged
+
+
+def test_without_a_deadline_every_restart_and_its_fallbacks_are_judged_most_promising_first(monkeypatch) -> None:  # noqa: ANN001
+    from bonsaic.train.restarts import judge_restarts
+
+    judged = _judging(monkeypatch, {0: "bounded", 1: "bounded", 2: "bounded", 3: "bounded"})
+    results = judge_restarts(_fake_trainer([0.4, 0.1, None, 0.2], fallbacks=2), spec=None)
+    assert [r.verdict for r in results] == ["bounded", "bounded", "failed", "bounded"]
+    assert [g["k"] for g in judged if "fallback" not in g] == [1, 3, 0]  # lowest regularization loss first
+    assert sum("fallback" in g for g in judged) == 6
+
+
+def test_past_the_deadline_judging_stops_once_a_restart_is_eligible(monkeypatch) -> None:  # noqa: ANN001
+    from bonsaic.train.restarts import judge_restarts
+
+    judged = _judging(monkeypatch, {0: "bounded", 1: "failed", 2: "failed", 3: "bounded"})
+    results = judge_restarts(_fake_trainer([0.4, 0.1, 0.3, 0.2], fallbacks=2), spec=None,
+                             deadline=0.0, clock=lambda: 1.0)
+    # restart 1 (lowest reg) fails, so restart 3 is judged; it is eligible, so 2 and 0 are not judged,
+    # and no fallback of any restart is tried after the deadline
+    assert [g["k"] for g in judged] == [1, 3]
+    assert [r.verdict for r in results] == ["unjudged", "failed", "unjudged", "bounded"]
+    assert choose(results).index == 3
+    assert restart_table(results).splitlines()[1].endswith("not judged: the time budget was spent")
+    on_time = judge_restarts(_fake_trainer([0.4, 0.1, 0.3, 0.2]), spec=None, deadline=2.0, clock=lambda: 1.0)
+    assert "unjudged" not in [r.verdict for r in on_time]
