@@ -38,6 +38,7 @@ VARIANTS = {
     "regwarm": "at 0: reg *= 0.1; at 1000: reg *= 8; at 1500: reg *= 0.6; at 2500: lr *= 0.5",
     "b64r16": "batch = 64; restarts = 16",
     "lr3e-3": "lr = 0.003",
+    "lr03": "lr = 0.03",
     "b64": "batch = 64",
     "b64r8": "batch = 64; restarts = 8",
 }
@@ -59,7 +60,8 @@ def spec_text(task: str, settings: str) -> str:
 def run_one(task: str, variant: str, settings: str, workdir: Path, seed: int) -> dict:
     spec = workdir / f"{task}.{variant}.s{seed}.bns"
     spec.write_text(spec_text(task, settings))
-    cmd = [str(Path(sys.executable).parent / "bonsaic"), "train", str(spec), "-o", str(spec.with_suffix(".ir")),
+    # `python -m` from ROOT runs this checkout's bonsaic even when the environment's is installed elsewhere
+    cmd = [sys.executable, "-m", "bonsaic.cli.main", "train", str(spec), "-o", str(spec.with_suffix(".ir")),
            "-q", "--time-budget", "0", "--seed", str(seed), "--force"]
     env = dict(os.environ)  # "$NAME=VALUE" parts of a variant are environment variables of its run
     env.update(part.strip()[1:].split("=", 1) for part in settings.split(";") if part.strip().startswith("$"))
