@@ -83,7 +83,10 @@ class TrainConfig:
     validation sequences (:mod:`bonsaic.spec.datagen`): ``covering`` (default) holds inputs and
     repeats short words so that rarely visited states appear; ``iid`` draws every step independently.
     ``reseed``: every this many steps (until 60% of the run), each restart never solved so far starts
-    afresh with new weights (:mod:`bonsaic.train.reseed`); 0 turns it off.
+    afresh with new weights (:mod:`bonsaic.train.reseed`); 0 turns it off. ``carry``: training
+    sequences continue from where the previous step's ended (data and network state both) for this
+    many steps in a row before starting afresh, so a network sees states up to ``carry x length``
+    steps deep at the cost of ``length``; 0 or 1 turns it off.
     """
 
     regularizer: RegularizerConfig = field(default_factory=RegularizerConfig)
@@ -100,6 +103,7 @@ class TrainConfig:
     prune: PruneConfig | None = None
     data: str = "covering"
     reseed: int = 1000
+    carry: int = 0
 
 
 class _Reader:
@@ -236,6 +240,7 @@ LIMIT_HINTS = {
     "lr": "Adam's learning rate; 0.001 to 0.05 is typical",
     "seed": "any integer from 0 to 2**63 - 1",
     "reseed": "steps between fresh starts of restarts that have not solved the task (0: never)",
+    "carry": "training steps a sequence continues for before it starts afresh (0 or 1: never continues)",
 }
 TRAIN_NUMBERS: dict[str, dict] = {
     "lr": {"positive": True, "at_most": 10.0},
@@ -247,6 +252,7 @@ TRAIN_NUMBERS: dict[str, dict] = {
     "patience": {"integer": True, "at_least": 0, "at_most": 10**9},
     "state_noise": {"at_least": 0, "at_most": 10.0},
     "reseed": {"integer": True, "at_least": 0, "at_most": 10**9},
+    "carry": {"integer": True, "at_least": 0, "at_most": 1000},
 }
 _REGULARIZER_NUMBERS = ("intensity", "threshold", "steepness", "l1")
 _TRAIN_KEYS = (*TRAIN_NUMBERS, "optimizer", "data", "regularizer", "prune")

@@ -57,20 +57,20 @@ def _row_cdfs(weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 
 def _from_tables(program: Program, table: Transitions, batch: int, length: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                 rng: np.random.Generator, start: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     cdf = _row_cdfs(program.input_probabilities, table.allowed)
     vector_signs = _signs(program.input_vectors)
     output_signs = _signs(table.outputs)
     inputs = np.empty((batch, length, vector_signs.shape[1]), dtype=np.float32)
     targets = np.empty((batch, length, output_signs.shape[2]), dtype=np.float32)
-    state = np.zeros(batch, dtype=np.int64)  # the initial state is index 0
+    state = np.zeros(batch, dtype=np.int64) if start is None else start.copy()  # the initial state is index 0
     for t in range(length):
         u = rng.random(batch)
         vector = (cdf[state] <= u[:, None]).sum(axis=1)
         inputs[:, t] = vector_signs[vector]
         targets[:, t] = output_signs[state, vector]
         state = table.next[state, vector]
-    return inputs, targets
+    return inputs, targets, state
 
 
 def _draw_inputs(program: Program, states: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -98,17 +98,18 @@ def _draw_inputs(program: Program, states: np.ndarray, rng: np.random.Generator)
 
 
 def _by_lanes(program: Program, batch: int, length: int,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+              rng: np.random.Generator, start: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     spec = program.spec
     inputs = np.empty((batch, length, len(spec.inputs)), dtype=np.float32)
     targets = np.empty((batch, length, len(spec.outputs)), dtype=np.float32)
-    states = np.tile(np.array(program.initial_state(), dtype=np.int64), (batch, 1))
+    states = (np.tile(np.array(program.initial_state(), dtype=np.int64), (batch, 1)) if start is None
+              else start.copy())
     for t in range(length):
         bits = _draw_inputs(program, states, rng)
         states, outputs = program.evaluator.run(states, bits)
         inputs[:, t] = _signs(bits)
         targets[:, t] = _signs(outputs)
-    return inputs, targets
+    return inputs, targets, states
 
 
 MIXES = ("iid", "covering")
@@ -117,7 +118,7 @@ _MAX_WORD = 4
 
 
 def _covering(program: Program, table: Transitions, batch: int, length: int,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+              rng: np.random.Generator, start: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """The covering mix (see the module docstring), vectorised over the batch like ``_from_tables``."""
     cdf = _row_cdfs(program.input_probabilities, table.allowed)
     uniform = _row_cdfs(np.ones(len(program.input_vectors)), table.allowed)
@@ -126,7 +127,7 @@ def _covering(program: Program, table: Transitions, batch: int, length: int,
     n_vectors = len(program.input_vectors)
     inputs = np.empty((batch, length, vector_signs.shape[1]), dtype=np.float32)
     targets = np.empty((batch, length, output_signs.shape[2]), dtype=np.float32)
-    state = np.zeros(batch, dtype=np.int64)
+    state = np.zeros(batch, dtype=np.int64) if start is None else start.copy()
     iid_only = rng.random(batch) < 0.25
     kind = np.full(batch, _IID)
     word = np.zeros((batch, _MAX_WORD), dtype=np.int64)
@@ -151,12 +152,13 @@ def _covering(program: Program, table: Transitions, batch: int, length: int,
         targets[:, t] = output_signs[state, vector]
         state = table.next[state, vector]
         left -= 1
-    return inputs, targets
+    return inputs, targets, state
 
 
 def generate(program: Program, batch: int, length: int, seed: int,
-             mix: str = "iid") -> tuple[np.ndarray, np.ndarray]:
-    """See :meth:`bonsaic.spec.program.Program.generate`."""
+             mix: str = "iid", start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """See :meth:`bonsaic.spec.program.Program.generate`; also returns where each sequence ended
+    (an opaque per-sequence array to pass back as ``start`` to continue the sequences)."""
     if mix not in MIXES:
         raise ValueError(f"unknown data mix {mix!r}; expected one of {MIXES}")
     rng = np.random.default_rng(seed)
@@ -164,5 +166,5 @@ def generate(program: Program, batch: int, length: int, seed: int,
     states = min(TABLE_STATES, TABLE_CELLS >> inputs) if inputs <= MAX_ENUMERATED_INPUTS else 0
     table = program.transitions(states) if states > 0 else None
     if table is not None:
-        return (_covering if mix == "covering" else _from_tables)(program, table, batch, length, rng)
-    return _by_lanes(program, batch, length, rng)
+        return (_covering if mix == "covering" else _from_tables)(program, table, batch, length, rng, start)
+    return _by_lanes(program, batch, length, rng, start)

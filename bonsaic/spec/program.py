@@ -214,5 +214,13 @@ class Program:
         """``batch`` random sequences of ``length`` steps: (inputs ``[B,T,I]``, targets ``[B,T,O]``)
         as float32 ±1, reproducible for ``seed``; ``mix="covering"`` holds inputs and repeats short
         words to reach the states i.i.d. data rarely visits (:mod:`bonsaic.spec.datagen`)."""
-        return generate(self, batch, length, seed, mix)
+        inputs, targets, _end = generate(self, batch, length, seed, mix)
+        return inputs, targets
+
+    def continue_sequences(self, batch: int, length: int, seed: int, mix: str = "iid",
+                           start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`generate` from where earlier sequences ended (``start``: the third value this
+        returned for them; None: the initial state), plus where these end. Training with ``carry``
+        continues its sequences across steps this way (:mod:`bonsaic.train.loop`)."""
+        return generate(self, batch, length, seed, mix, start)
 

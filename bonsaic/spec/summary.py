@@ -27,6 +27,8 @@ def _train_lines(spec: Spec) -> list[str]:
         + (f", state noise {train.state_noise:g}" if train.state_noise else ""),
         (f"  fresh starts: every {train.reseed} steps (until 60% of the steps), restarts not yet solved get new "
          f"weights" if train.reseed else "  fresh starts: off"),
+        *([f"  carry: sequences continue for {train.carry} steps ({train.carry * train.length} timesteps deep)"]
+          if train.carry > 1 else []),
         *([f"  prune: rate {train.prune.rate:g} every {train.prune.every} steps once solved"] if train.prune else []),
     ]
 

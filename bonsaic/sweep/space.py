@@ -62,6 +62,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     _train_key("patience", "steps without a better solved network before stopping (0: never)"),
     _train_key("state_noise", "std. of the noise added to every state while training"),
     _train_key("reseed", "steps between fresh starts of restarts that have not solved the task (0: never)"),
+    _train_key("carry", "training steps a sequence continues for before it starts afresh (0: never)"),
     Key("optimizer", "choice", "optimizer", choices=OPTIMIZERS),
     Key("data", "choice", "data mix", choices=DATA_MIXES),
     Key("regularizer.intensity", "float", "weight of the sparsity term", (("at_least", 0),)),

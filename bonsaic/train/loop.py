@@ -109,11 +109,28 @@ def _mix(program: Any, s: TrainSettings) -> dict[str, str]:
     return {"mix": s.data} if isinstance(program, Program) else {}
 
 
+def carried(s: TrainSettings, step: int) -> bool:
+    """Whether step ``step``'s sequences continue the previous step's (``carry``: chains of
+    ``carry`` steps, the first of each starting from the initial state)."""
+    return s.carry > 1 and step % s.carry != 0
+
+
 def training_batch(program: Any, s: TrainSettings, step: int) -> tuple[np.ndarray, np.ndarray]:
     """Step ``step``'s inputs and targets, ``[restarts, batch, length, ...]`` each (a pure function
-    of the seed and the step, which is what makes resumed runs bit for bit)."""
-    x, y = program.generate(s.restarts * s.batch, s.length, stream_seed(s.seed, step, DATA_STREAM),
-                            **_mix(program, s))
+    of the seed and the step, which is what makes resumed runs bit for bit).
+
+    With ``carry``, a step inside a chain continues the sequences of the chain's earlier steps:
+    those are generated again (cheap next to a training step) for the spec states they end in."""
+    n, mix = s.restarts * s.batch, _mix(program, s)
+    if not carried(s, step):
+        x, y = program.generate(n, s.length, stream_seed(s.seed, step, DATA_STREAM), **mix)
+    else:
+        start = None
+        for earlier in range(step - step % s.carry, step):
+            _x, _y, start = program.continue_sequences(n, s.length, stream_seed(s.seed, earlier, DATA_STREAM),
+                                                       start=start, **mix)
+        x, y, _end = program.continue_sequences(n, s.length, stream_seed(s.seed, step, DATA_STREAM),
+                                                start=start, **mix)
     return (x.reshape(s.restarts, s.batch, s.length, -1), y.reshape(s.restarts, s.batch, s.length, -1))
 
 
@@ -156,6 +173,9 @@ class Trainer:
         self.net = BonsaiNet(self.shape, init_params(self.shape, settings.restarts, rng), settings.device)
         self.opt = _make_optimizer(settings.optimizer, list(self.net.params.values()), settings.lr)
         self.reg_scale = Tensor([1.0], device=settings.device)
+        # with ``carry``: the state each sequence ended in at the last step (a checkpointed buffer)
+        self.carry = (Tensor.zeros(settings.restarts, settings.batch, sum(c.states for c in self.shape.cells),
+                                   device=settings.device).contiguous() if settings.carry > 1 else None)
         self.pruner = (Pruner(settings.prune.every, settings.prune.rate, settings.restarts)
                        if settings.prune is not None else None)
         self.masks = {name: Tensor(self.net.to_storage(name, np.ones(self.net.real_shapes[name], np.float32)),
@@ -183,7 +203,7 @@ class Trainer:
         s = self.settings
         return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
                 "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
-                "state_noise": bool(s.state_noise), "prune": s.prune is not None,
+                "state_noise": bool(s.state_noise), "prune": s.prune is not None, "carry": s.carry > 1,
                 "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
 
     def _make_step(self) -> tuple[Any, bool]:
@@ -219,6 +239,8 @@ class Trainer:
         state = {f"param.{name}": t for name, t in self.net.params.items()}
         state.update(_optimizer_state(self.opt))
         state["reg_scale"] = self.reg_scale
+        if self.carry is not None:
+            state["carry"] = self.carry
         state.update({mask_name(name): mask for name, mask in self.masks.items()})
         return state
 
@@ -318,13 +340,17 @@ class Trainer:
         self._clock = (time.perf_counter(), self.step)
 
     # -- one step ------------------------------------------------------------------------------
-    def _train_step(self, x: Tensor, y: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def _train_step(self, x: Tensor, y: Tensor, *extra: Tensor) -> tuple[Tensor, Tensor]:
+        """``extra``: the carried flag (with ``carry``), then the state noise (with ``state_noise``)."""
+        flag = extra[0] if self.carry is not None else None
+        noise = extra[-1] if self.settings.state_noise else None
         with Context(TRAINING=1):
             self.opt.zero_grad()
-            mse = ((self.net(x, noise) - y) ** 2).mean(axis=(1, 2, 3))
+            mse = ((self.net(x, noise, self.carry, flag) - y) ** 2).mean(axis=(1, 2, 3))
             reg = regularization(self.net.views(), self.settings.regularizer) * self.reg_scale
             (mse + reg).sum().backward()
-            Tensor.realize(mse, reg, *self.opt.schedule_step())
+            updates = [self.carry.assign(self.net.final_states)] if self.carry is not None else []
+            Tensor.realize(mse, reg, *self.opt.schedule_step(), *updates)
             if self.masks:  # pruned weights stay exactly zero (bonsaic/train/prune.py)
                 Tensor.realize(*(self.net.params[name].assign(self.net.params[name] * mask)
                                  for name, mask in self.masks.items()))
@@ -334,11 +360,14 @@ class Trainer:
         """Inputs and targets of step ``step``, and the state noise when the spec asks for it."""
         s = self.settings
         x, y = training_batch(self.program, s, step)
+        batch: tuple[np.ndarray, ...] = (x, y)
+        if s.carry > 1:
+            batch += (np.array([1.0 if carried(s, step) else 0.0], np.float32),)
         if not s.state_noise:
-            return x, y
+            return batch
         rng = np.random.default_rng(stream_seed(s.seed, step, NOISE_STREAM))
         states = sum(cell.states for cell in self.shape.cells)
-        return x, y, (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise))
+        return *batch, (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise))
 
     def _next_batch(self) -> tuple[np.ndarray, ...]:
         """This step's batch (usually already generated) and start generating the next one."""

@@ -193,9 +193,16 @@ class BonsaiNet:
         """Every parameter at its real shape (slices of the storage; the regularizer reads these)."""
         return {name: t[tuple(slice(0, n) for n in self.real_shapes[name])] for name, t in self.params.items()}
 
-    def __call__(self, x: Tensor, noise: Tensor | None = None) -> Tensor:
+    def __call__(self, x: Tensor, noise: Tensor | None = None, init: Tensor | None = None,
+                 carried: Tensor | None = None) -> Tensor:
         """``noise`` (``[K, B, T, total states]``, optional) is added to the state every cell reads
         at every step (``state_noise`` in the spec's train section).
+
+        ``init`` (``[K, B, total states]``, optional) and ``carried`` (shape ``[1]``, 0.0 or 1.0):
+        where ``carried`` is 1, every sequence starts from ``init`` instead of the trainable initial
+        states (``carry`` in the train section: sequences that continue where the previous step's
+        ended). Either way :attr:`final_states` holds, after the call, the values of the states the
+        step after the last would read (``[K, B, total states]``, no gradient).
 
         Unrolled over time in two passes, so that backpropagation through time computes each
         weight gradient as one matmul over all timesteps (docs/performance.md has the measurements).
@@ -216,8 +223,12 @@ class BonsaiNet:
         chunks = next((c for c in CHUNKS if rows_total % c == 0), 1)
         seq = x
         offset = 0
+        finals = []
         for i, cell in enumerate(self.shape.cells):
             w, b, s0 = (self.params[f"cell{i}.{n}"] for n in ("w", "b", "s0"))
+            start = s0.expand(k, batch, cell.states)
+            if init is not None and carried is not None:
+                start = start * (1.0 - carried) + init[..., offset : offset + cell.states] * carried
             if noise is None:
                 perturb = lambda state, _t: state  # noqa: E731
             else:
@@ -235,13 +246,14 @@ class BonsaiNet:
                     k, batch, length, width) + bd.unsqueeze(1)
             else:
                 pre_in = bd.unsqueeze(1).expand(k, batch, length, width)
-            state = s0.detach().expand(k, batch, cell.states)
+            state = start.detach()
             reads = []
             for t in range(length):
                 state = perturb(state, t)
                 reads.append(state)
                 state = activation.forward(cell.activation, pre_in[:, :, t, :] + state @ w_state_const)[
                     :, :, cell.outputs :]
+            finals.append(state)
             read = _stack(reads)
             # pass 2: every pre-activation from one matmul (its weight gradient is one matmul too);
             # the zero-valued term carries the gradient back through the states (BPTT)
@@ -250,7 +262,7 @@ class BonsaiNet:
             w_chunks = w.unsqueeze(1).expand(k, chunks, padded_rows, padded_width).contiguous_backward()
             pre = (joint.reshape(k, chunks, rows_total // chunks, padded_rows) @ w_chunks).reshape(
                 k, batch, length, padded_width)[..., :width] + b.unsqueeze(1)
-            state = s0.expand(k, batch, cell.states)
+            state = start
             outs = []
             for t, pre_t in enumerate(_timesteps(pre)):
                 state = perturb(state, t)
@@ -258,6 +270,7 @@ class BonsaiNet:
                 outs.append(z[:, :, : cell.outputs])
                 state = z[:, :, cell.outputs :]
             seq = _stack(outs)
+        self.final_states = finals[0] if len(finals) == 1 else Tensor.cat(*finals, dim=-1)
         if self.shape.has_dense:
             wd, bd = self.params["dense.w"], self.params["dense.b"]
             width = self.shape.cells[-1].outputs

@@ -74,6 +74,7 @@ class TrainSettings:
     prune: Any = None
     data: str = "covering"  # the data mix of training and validation (bonsaic.spec.datagen)
     reseed: int = 0  # every this many steps, restarts never solved start afresh (bonsaic.train.reseed)
+    carry: int = 0  # sequences continue across this many steps (data and network state); 0/1: off
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec
@@ -84,6 +85,7 @@ class TrainSettings:
             restarts=cfg.restarts, patience=cfg.patience or 0, regularizer=cfg.regularizer,
             schedule=tuple(sorted(cfg.schedule, key=lambda event: event.step)), state_noise=cfg.state_noise,
             prune=cfg.prune, data=cfg.data, reseed=cfg.reseed,
+            carry=cfg.carry,
         )
         chosen = replace(base, **{k: v for k, v in overrides.items() if v is not None})
         return chosen if chosen.device is not None else replace(chosen, device=default_device())

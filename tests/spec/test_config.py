@@ -36,6 +36,7 @@ train {
     lr = 0.5
     steps = 10
     state_noise = 0.1
+    carry = 5
     prune(rate = 0.2)
     regularizer(intensity = 0, biases = false)
     at 7: lr *= 0.1
@@ -48,6 +49,7 @@ train {
     assert spec.model.dense_activation.kind == "linear"
     assert (spec.train.optimizer, spec.train.lr, spec.train.steps) == ("sgd", 0.5, 10)
     assert spec.train.state_noise == 0.1 and parse_spec(TASK).train.state_noise == 0.0
+    assert spec.train.carry == 5 and parse_spec(TASK).train.carry == 0
     assert spec.train.prune == PruneConfig(every=500, rate=0.2) and parse_spec(TASK).train.prune is None
     assert spec.train.regularizer.intensity == 0.0 and spec.train.regularizer.biases is False
     assert spec.train.regularizer.threshold == 0.025
@@ -61,6 +63,7 @@ train {
     ("train { at 5: momentum *= 2 }", "unknown schedule target `momentum`"),
     ("train { lr = 0.1 lr = 0.2 }", "`lr` is set twice"),
     ("train { state_noise = -0.1 }", "`state_noise` must be at least 0"),
+    ("train { carry = 2.5 }", "`carry` must be an integer"),
     ("train { prune(rate = 1) }", "`rate` must be below 1"),
     ("train { prune(every = 0) }", "`every` must be positive"),
     ("train { prune(evry = 10) }", "did you mean `every`?"),

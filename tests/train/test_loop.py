@@ -91,6 +91,53 @@ def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_
         np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
 
 
+def _final_states(trainer: Trainer, params: dict[str, np.ndarray], x: np.ndarray, start: np.ndarray,
+                  noise: np.ndarray | None) -> np.ndarray:
+    """The state after the last step of ``x`` from ``start``, in numpy (delay1's one cell)."""
+    cell = trainer.shape.cells[0]
+    state = start
+    for t in range(x.shape[2]):
+        if noise is not None:
+            state = state + noise[:, :, t]
+        z = cell.activation.forward(np.concatenate([x[:, :, t], state], axis=-1) @ params["cell0.w"] + params["cell0.b"])
+        state = z[..., cell.outputs:]
+    return state
+
+
+def test_carried_sequences_start_where_the_last_step_ended_and_resume_bit_for_bit(spec, settings,
+                                                                                 tmp_path: Path) -> None:
+    """With ``carry = 3`` steps 0, 3, 6 start from the initial states and the others from the
+    states the previous step ended in (noise included); a resume inside a chain is bit for bit."""
+    chained = replace(settings, carry=3, state_noise=0.05, steps=60)
+    trainer = Trainer(spec, chained)
+    k, batch = chained.restarts, chained.batch
+    start = None
+    for step in range(5):
+        params = trainer.params_numpy()
+        x, _y, flag, noise = trainer._batch(step)
+        assert flag.tolist() == [0.0 if step % 3 == 0 else 1.0]
+        if step % 3 == 0:
+            start = np.broadcast_to(params["cell0.s0"], (k, batch, 2))
+        trainer.run(until=step + 1)
+        expected = _final_states(trainer, params, x, start, noise)
+        carry = trainer.carry.numpy()
+        np.testing.assert_allclose(carry, expected, atol=1e-4)  # float32 rounding only
+        start = carry
+    trainer.run(until=12)
+    trainer.close()
+    first = Trainer(spec, chained)
+    first.run(until=4)
+    first.save(tmp_path / "chain.safetensors")
+    first.close()
+    resumed = Trainer(spec, chained)
+    resumed.resume(tmp_path / "chain.safetensors")
+    resumed.run(until=12)
+    resumed.close()
+    np.testing.assert_array_equal(resumed.carry.numpy(), trainer.carry.numpy())
+    for name, value in trainer.params_numpy().items():
+        np.testing.assert_array_equal(resumed.params_numpy()[name], value, err_msg=name)
+
+
 def test_pruned_weights_stay_zero_and_a_pruning_run_resumes_bit_for_bit(spec, settings, tmp_path: Path) -> None:
     """The masks hold pruned weights at exactly zero through later optimizer steps, and the
     pruner's state (rates, pending prunes, undo arrays) is part of the checkpoint."""
