@@ -357,7 +357,8 @@ class Trainer:
         return mse, reg
 
     def _batch(self, step: int) -> tuple[np.ndarray, ...]:
-        """Inputs and targets of step ``step``, and the state noise when the spec asks for it."""
+        """Inputs and targets of step ``step``, then the carried flag (``[1]``: 1.0 inside a chain)
+        when ``carry`` is on, then the state noise when the spec asks for it (``_train_step``'s order)."""
         s = self.settings
         x, y = training_batch(self.program, s, step)
         batch: tuple[np.ndarray, ...] = (x, y)
