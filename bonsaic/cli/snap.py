@@ -27,7 +27,9 @@ def snap_command(
     force: Force = False,
 ) -> None:
     """Round every weight, bias and initial state of MODEL to multiples of 1/2^k (k = 0..10, coarsest
-    first) and write the first rounding the verifier proves for all sequence lengths; exit 1 if none is.
+    first), each also with the leak removed from the neurons that feed a state (so a saturated state
+    is exactly -1 or +1), then the leak removal alone, and write the first candidate the verifier
+    proves for all sequence lengths; exit 1 if none is.
 
     What `bonsaic train` does to a solved network it cannot prove (docs/train.md): a counter with a
     self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this
@@ -43,8 +45,8 @@ def snap_command(
     check_output(output, inputs=(model,), force=force)
     snapped = snap(load_model(model), budget=budget)
     if snapped is None:
-        print(f"no grid from 1 to 1/1024 makes {model} provably right (its exploration does not close within "
+        print(f"no grid from 1 to 1/1024, with or without the state neurons' leak, makes {model} provably right (its exploration does not close within "
               f"{budget} product states, or it is wrong)", file=sys.stderr)
         raise typer.Exit(code=1)
     save_ir(snapped.graph, output)
-    print(f"wrote {output}: weights snapped to multiples of {snapped.grid}, proved for all sequence lengths")
+    print(f"wrote {output}: {snapped.change}, proved for all sequence lengths")

@@ -134,7 +134,7 @@ def train_command(
     best = outcome.best
     if best is not None and best.graph is not None:
         save_ir(best.graph, output)
-        snapped = f", weights snapped to multiples of {best.grid}" if best.grid else ""
+        snapped = f", {best.snapped}" if best.snapped else ""
         where = f" of configuration '{outcome.label}'" if runs > 1 else ""
         if best.proved:
             print(f"wrote {output} (restart {best.index}{where}, network of step {best.best_step}{snapped}): "

@@ -18,6 +18,15 @@ of snapping; skipping it keeps a failed snap at about 0.1 s per grid for parens.
 The coarsest grid that proves wins (coarser grids change more weights but give simpler numbers);
 weights that round to 0 are removed.
 
+A network that keeps its memory in *saturated* states (a bit stored as a state near +1 or -1) has
+another source of drift: the leaky Ameo is not flat beyond its outer breakpoints, so a state whose
+pre-activation is 3.4 one step and 3.6 the next is 1.04 and then 1.06, and every history leaves a
+slightly different float vector (the trained gate_switcher: every ``change_mode`` history a new
+state, docs/verify.md). Without the leak the Ameo is exactly -1 below -3 and +1 above 3, so a state
+that always saturates takes exactly two values and the exploration closes. Each grid is therefore
+tried twice: as rounded, and with the leak removed from the activation of every neuron that feeds a
+state (:func:`flat_states`); last, the network with only the leak removed, unrounded.
+
 This is training's last step, not an ``opt`` pass: passes must keep a network's behaviour, and the
 behaviour of a drifting network is wrong; snapping replaces it with a different, proved one.
 """
@@ -26,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.params import assign, parameters
 from bonsaic.passes.quantize import round_to
@@ -41,19 +51,63 @@ SNAP_BUDGET = defaults.SNAP_BUDGET  # product states the exploration of one cand
 @dataclass(frozen=True)
 class Snapped:
     """A proved network: ``graph`` is the input with every parameter rounded to a multiple of
-    ``1/denominator``."""
+    ``1/denominator`` (0: not rounded), and with ``flat`` the leak removed from the neurons that
+    feed a state."""
 
     graph: Graph
     denominator: int
+    flat: bool = False
 
     @property
     def grid(self) -> str:
+        """"1/4"; "" when the weights were not rounded."""
+        if not self.denominator:
+            return ""
         return "1" if self.denominator == 1 else f"1/{self.denominator}"
+
+    @property
+    def change(self) -> str:
+        """What was changed, as the restart table and ``bonsaic snap`` say it."""
+        parts = [f"weights snapped to multiples of {self.grid}"] if self.denominator else []
+        if self.flat:
+            parts.append("leak removed from the state neurons (exact saturation)")
+        return ", ".join(parts)
+
+
+FLAT_SUFFIX = "_flat"
+
+
+def flat_states(graph: Graph) -> Graph | None:
+    """``graph`` with every neuron that feeds a state given its Ameo *without* the leak (flat beyond
+    the outer breakpoints, so a saturated state is exactly -1 or +1), or None when no such neuron
+    has a leak to remove. Other neurons keep their activation."""
+    feeders = {state.next for state in graph.states if state.next is not None}
+    flat = graph.copy()
+    changed = False
+    for neuron in flat.neurons:
+        act = flat.acts[neuron.act]
+        if neuron.name not in feeders or act.kind not in ("leaky_ameo", "interpolated_ameo") or act.leakyness == 0.0:
+            continue
+        name = neuron.act + FLAT_SUFFIX
+        while name in flat.acts and flat.acts[name] != Activation.make(act.kind, act.factor, 0.0):
+            name += "_"
+        flat.acts[name] = Activation.make(act.kind, act.factor, 0.0)
+        neuron.act = name
+        changed = True
+    return flat if changed else None
 
 
 def snap(graph: Graph, verifier: Verifier | None = None, budget: int = SNAP_BUDGET) -> Snapped | None:
     """``graph`` rounded to the coarsest dyadic grid on which the verifier proves it, or None."""
     verifier = verifier or Verifier.for_graph(graph)
+    flat = flat_states(graph)
+
+    def proved(candidate: Graph) -> bool:
+        # no battery, no random samples and no invariant search: only a closed exploration counts
+        result = verifier.verify(candidate, budget=budget, random_sequences=0, long_sequences=0, intervals=False,
+                                 battery=NO_BATTERY)
+        return result.ok and result.mode == "proved"
+
     table = parameters(graph)
     tried: set[tuple[float, ...]] = set()
     for denominator in DENOMINATORS:
@@ -63,9 +117,10 @@ def snap(graph: Graph, verifier: Verifier | None = None, budget: int = SNAP_BUDG
             continue
         tried.add(key)
         candidate = assign(graph, rounded)
-        # no battery, no random samples and no invariant search: only a closed exploration counts
-        result = verifier.verify(candidate, budget=budget, random_sequences=0, long_sequences=0, intervals=False,
-                                 battery=NO_BATTERY)
-        if result.ok and result.mode == "proved":
+        if proved(candidate):
             return Snapped(candidate, denominator)
+        if flat is not None and proved(candidate := assign(flat, rounded)):
+            return Snapped(candidate, denominator, flat=True)
+    if flat is not None and proved(flat):
+        return Snapped(flat, 0, flat=True)
     return None

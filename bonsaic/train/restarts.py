@@ -9,7 +9,7 @@ restart's earlier best snapshots (``Trainer.fallbacks``, newest first) are tried
 
 A snapshot the verifier cannot *prove* (it fails, or passes only on samples) is also tried with its
 weights snapped to a dyadic grid (:mod:`bonsaic.passes.snap`); a snapped network that is proved
-replaces it, and the table says on which grid.
+replaces it, and the table says what snapping changed.
 
 "Solved" means proved. A restart whose snapshots are at best *bounded* (they pass every check the
 verifier ran, but nothing proves them for all lengths) has up to :data:`PROOF_FALLBACKS` earlier
@@ -58,7 +58,7 @@ class RestartResult:
     edges_after_clip: int | None
     graph: Graph | None  # the lowered best solved network (unpruned), if any
     failure: str | None = None  # why the best snapshot did not verify, e.g. "wrong at step 4252 (sampled)"
-    grid: str | None = None  # "1/4" when ``graph`` is the snapshot snapped to multiples of 1/4
+    snapped: str | None = None  # what snapping changed, e.g. "weights snapped to multiples of 1/4"
     verdict: str = "failed"  # "proved", "bounded" (passes every check, not proved), "failed" or "unjudged"
     passed_over: tuple[str, ...] = ()  # later snapshots judged before the kept one, and why they lost
 
@@ -100,12 +100,12 @@ def _quick_prune(graph: Graph, verifier: Verifier | None = None) -> tuple[int | 
 @dataclass
 class _Judged:
     """One snapshot's verdict: the graph to keep, its edges after ``clip,dce`` (None when it fails),
-    why the lowered graph failed, the snap grid, and "proved" / "bounded" / "failed"."""
+    why the lowered graph failed, what snapping changed, and "proved" / "bounded" / "failed"."""
 
     graph: Graph
     edges: int | None
     failure: str | None
-    grid: str | None
+    snapped: str | None
     verdict: str
 
 
@@ -119,7 +119,7 @@ def _judge_snapshot(graph: Graph, verifier: Verifier) -> _Judged:
     if snapped is not None:
         snapped_edges, _failure, _mode = _quick_prune(snapped.graph, verifier)
         if snapped_edges is not None:
-            return _Judged(snapped.graph, snapped_edges, failure, snapped.grid, "proved")
+            return _Judged(snapped.graph, snapped_edges, failure, snapped.change, "proved")
     return _Judged(graph, edges, failure, None, "bounded" if edges is not None else "failed")
 
 
@@ -196,7 +196,7 @@ def judge_restarts(trainer: Trainer, spec: Any, deadline: float | None = None,
         passed_over = tuple(f"step {step}: {why}" for step, why in notes if step > candidate.step) if ok else ()
         results[k] = RestartResult(k, acc, candidate.step, candidate.reg, ok, judged.edges if ok else None,
                                    judged.graph if ok else None, None if ok else first_failure,
-                                   judged.grid if ok else None, judged.verdict, passed_over)
+                                   judged.snapped if ok else None, judged.verdict, passed_over)
     return [results[k] for k in range(trainer.settings.restarts)]
 
 
@@ -237,7 +237,7 @@ def restart_table(results: list[RestartResult]) -> str:
             f"{_show(r.best_step):>9} "
             f"{_show(None if r.reg is None else f'{r.reg:.4f}'):>9} {r.verdict:>8} "
             f"{_show(r.edges_after_clip):>6}" + (f"  best snapshot {r.failure}" if r.failure else "")
-            + (f"  weights snapped to multiples of {r.grid}" if r.grid else "")
+            + (f"  {r.snapped}" if r.snapped else "")
         )
     return "\n".join(lines)
 

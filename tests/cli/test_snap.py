@@ -29,5 +29,5 @@ def test_snap_exits_1_and_writes_nothing_when_no_grid_proves_the_model(tmp_path:
     save_ir(wrong, tmp_path / "wrong.ir")
     result = CliRunner().invoke(app, ["snap", str(tmp_path / "wrong.ir"), "-o", str(tmp_path / "out.ir")])
     assert result.exit_code == 1
-    assert "no grid from 1 to 1/1024" in result.output
+    assert "no grid from 1 to 1/1024, with or without the state neurons' leak" in result.output
     assert not (tmp_path / "out.ir").exists()
