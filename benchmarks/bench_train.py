@@ -40,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # see the user's DEV (usually none), or they would all run on whatever tinygrad picked here.
 USER_DEV = os.environ.get("DEV")
 USER_ENV = {k: os.environ[k] for k in ("HCQ2",) if k in os.environ}  # before bonsaic.train sets its default
+# bonsaic's defaults for tinygrad (HCQ2 above all) are set when bonsaic.train is imported and read by
+# tinygrad when *it* is imported: a row that imported tinygrad first measured bonsaic without HCQ2
+# (the 2026-12-07 03:30 run; `bonsaic train` itself always imports bonsaic.train first). Importing the
+# package starts no tinygrad, so the torch rows still run in processes without it.
+import bonsaic.train  # noqa: E402,F401
 CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
 LENGTH = 20
 REPEATS = 3

@@ -27,9 +27,9 @@ def snap_command(
     force: Force = False,
 ) -> None:
     """Round every weight, bias and initial state of MODEL to multiples of 1/2^k (k = 0..10, coarsest
-    first), each also with the leak removed from the neurons that feed a state (so a saturated state
-    is exactly -1 or +1), then the leak removal alone, and write the first candidate the verifier
-    proves for all sequence lengths; exit 1 if none is.
+    first); if none is proved, the same grids with the leak removed from the neurons that feed a state
+    (so a saturated state is exactly -1 or +1), then the leak removal alone. Write the first candidate
+    the verifier proves for all sequence lengths; exit 1 if none is.
 
     What `bonsaic train` does to a solved network it cannot prove (docs/train.md): a counter with a
     self-loop of 0.9999 drifts, the same counter with exactly 1 does not. Unlike `bonsaic opt`, this

@@ -23,9 +23,10 @@ another source of drift: the leaky Ameo is not flat beyond its outer breakpoints
 pre-activation is 3.4 one step and 3.6 the next is 1.04 and then 1.06, and every history leaves a
 slightly different float vector (the trained gate_switcher: every ``change_mode`` history a new
 state, docs/verify.md). Without the leak the Ameo is exactly -1 below -3 and +1 above 3, so a state
-that always saturates takes exactly two values and the exploration closes. Each grid is therefore
-tried twice: as rounded, and with the leak removed from the activation of every neuron that feeds a
-state (:func:`flat_states`); last, the network with only the leak removed, unrounded.
+that always saturates takes exactly two values and the exploration closes. So when no grid proves
+the network as it is, the grids are tried again with the leak removed from the activation of every
+neuron that feeds a state (:func:`flat_states`), and last the network with only the leak removed.
+Plain grids go first, so a network that snapping already proved is snapped exactly as before.
 
 This is training's last step, not an ``opt`` pass: passes must keep a network's behaviour, and the
 behaviour of a drifting network is wrong; snapping replaces it with a different, proved one.
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
-from bonsaic.passes.params import assign, parameters
+from bonsaic.passes.params import ParamRef, assign, parameters
 from bonsaic.passes.quantize import round_to
 from bonsaic.verify import Verifier, defaults
 from bonsaic.verify.battery import BatterySettings
@@ -109,18 +110,20 @@ def snap(graph: Graph, verifier: Verifier | None = None, budget: int = SNAP_BUDG
         return result.ok and result.mode == "proved"
 
     table = parameters(graph)
+    grids: list[tuple[int, dict[ParamRef, float]]] = []
     tried: set[tuple[float, ...]] = set()
     for denominator in DENOMINATORS:
         rounded = {ref: round_to(value, denominator) for ref, value in table.items()}
         key = tuple(rounded.values())
-        if key in tried:  # a finer grid that changes nothing new: same verdict
-            continue
-        tried.add(key)
-        candidate = assign(graph, rounded)
-        if proved(candidate):
+        if key not in tried:  # a finer grid that changes nothing new gets the same verdict
+            tried.add(key)
+            grids.append((denominator, rounded))
+    for denominator, rounded in grids:
+        if proved(candidate := assign(graph, rounded)):
             return Snapped(candidate, denominator)
-        if flat is not None and proved(candidate := assign(flat, rounded)):
+    if flat is None:
+        return None
+    for denominator, rounded in grids:
+        if proved(candidate := assign(flat, rounded)):
             return Snapped(candidate, denominator, flat=True)
-    if flat is not None and proved(flat):
-        return Snapped(flat, 0, flat=True)
-    return None
+    return Snapped(flat, 0, flat=True) if proved(flat) else None
