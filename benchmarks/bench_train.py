@@ -45,6 +45,7 @@ USER_ENV = {k: os.environ[k] for k in ("HCQ2",) if k in os.environ}  # before bo
 # (the 2026-12-07 03:30 run; `bonsaic train` itself always imports bonsaic.train first). Importing the
 # package starts no tinygrad, so the torch rows still run in processes without it.
 import bonsaic.train  # noqa: E402,F401
+
 CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
 LENGTH = 20
 REPEATS = 3
