@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main(example: str = "delay1.bns", batch: int = 256, seconds: float = 3.0) -> str:
     sys.path.insert(0, str(ROOT))
-    from tinygrad.helpers import Context
+    import bonsaic.train  # noqa: F401, I001 -- bonsaic's tinygrad settings (HCQ2) before tinygrad's import
+    from tinygrad.helpers import Context  # noqa: I001
 
-    import bonsaic.train  # noqa: F401 -- bonsaic's tinygrad settings (HCQ2) before tinygrad's import
     from benchmarks import bench_train
 
     trainer, step, _data, _first = bench_train._started(example, batch, 1)
