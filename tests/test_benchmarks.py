@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from benchmarks import bench_train
 from bonsaic.spec import load_spec
 
@@ -58,3 +62,13 @@ def test_the_torch_baseline_trains_the_same_model_as_bonsaic() -> None:
     assert abs(step(torch.tensor(x), torch.tensor(y)) - tiny_loss) < 1e-5
     for name, value in after.items():
         np.testing.assert_allclose(step.params[name].detach().numpy(), value, atol=1e-6)
+
+
+def test_the_training_benchmark_measures_bonsaic_with_its_own_tinygrad_settings() -> None:
+    # tinygrad reads HCQ2 when it is imported; a benchmark row that imported tinygrad before
+    # bonsaic.train measured bonsaic without its default one-command-buffer replay
+    probe = ("import os, sys; sys.path.insert(0, '.'); import benchmarks.bench_train; "
+             "print('tinygrad' in sys.modules, os.environ.get('HCQ2'))")
+    env = {k: v for k, v in os.environ.items() if k != "HCQ2"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split() == ["False", "1"]
