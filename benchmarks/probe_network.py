@@ -7,8 +7,8 @@ Run from the repository root::
 Prints, for a network whose verdict is "bounded, not proved" (benchmarks/EXAMPLES_gate_switcher.md
 quotes its output):
 
-* **Settling**: after random histories of 12 steps, one input held false (``--hold``, default the
-  first input; the others stay random): how far the state still moves per step at steps 1, 10,
+* **Settling**: after random histories of 12 steps, every input held constant (``--hold``, default
+  the first input, false; the others at random values): how far the state still moves per step at steps 1, 10,
   100, 1000 and 3000, and whether it repeats exactly. A network that settles onto one float per spec
   state is what exhaustive exploration needs; one that moves forever can only be proved by an
   invariant.
@@ -55,18 +55,18 @@ def settling(graph: Graph, hold: int, rng: np.random.Generator, n: int = 64, his
     states = np.broadcast_to(stepper.initial_states(), (n, len(graph.states))).copy()
     for _ in range(history):
         states = stepper.step(states, _random_inputs(rng, n, len(graph.inputs)))[0]
+    inputs = _random_inputs(rng, n, len(graph.inputs))
+    inputs[:, hold] = -1.0
     trace = []
     for _ in range(steps):
-        inputs = _random_inputs(rng, n, len(graph.inputs))
-        inputs[:, hold] = -1.0
         states = stepper.step(states, inputs)[0]
         trace.append(states.copy())
     trace = np.array(trace)
-    print(f"settling: {n} random histories of {history} steps, then input '{graph.inputs[hold]}' held false")
+    print(f"settling: {n} random histories of {history} steps, then every input held: '{graph.inputs[hold]}' "
+          "false, the others at random constant values")
     for t in (1, 10, 100, 1000, steps - 1):
         moved = np.abs(trace[t] - trace[t - 1]).max(axis=1)
         print(f"  step {t:>5}: largest move of a state per step: median {np.median(moved):.3g}, max {moved.max():.3g}")
-    # only the held input moves the state in tasks like gate_switcher; elsewhere this is a lower bound
     periods = []
     for seq in range(n):
         period = next((p for p in range(1, 200) if np.array_equal(trace[-1, seq], trace[-1 - p, seq])), None)
