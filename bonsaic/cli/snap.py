@@ -45,8 +45,9 @@ def snap_command(
     check_output(output, inputs=(model,), force=force)
     snapped = snap(load_model(model), budget=budget)
     if snapped is None:
-        print(f"no grid from 1 to 1/1024, with or without the state neurons' leak, makes {model} provably right (its exploration does not close within "
-              f"{budget} product states, or it is wrong)", file=sys.stderr)
+        print(f"no grid from 1 to 1/1024, with or without the state neurons' leak, makes {model} provably "
+              f"right (its exploration does not close within {budget} product states, or it is wrong)",
+              file=sys.stderr)
         raise typer.Exit(code=1)
     save_ir(snapped.graph, output)
     print(f"wrote {output}: {snapped.change}, proved for all sequence lengths")

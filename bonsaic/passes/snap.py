@@ -61,7 +61,7 @@ class Snapped:
 
     @property
     def grid(self) -> str:
-        """"1/4"; "" when the weights were not rounded."""
+        """The grid, e.g. ``1/4``; empty when the weights were not rounded."""
         if not self.denominator:
             return ""
         return "1" if self.denominator == 1 else f"1/{self.denominator}"
@@ -99,7 +99,8 @@ def flat_states(graph: Graph) -> Graph | None:
 
 
 def snap(graph: Graph, verifier: Verifier | None = None, budget: int = SNAP_BUDGET) -> Snapped | None:
-    """``graph`` rounded to the coarsest dyadic grid on which the verifier proves it, or None."""
+    """``graph`` rounded to the coarsest dyadic grid on which the verifier proves it; failing that, the
+    same with the state neurons' leak removed (:func:`flat_states`); or None."""
     verifier = verifier or Verifier.for_graph(graph)
     flat = flat_states(graph)
 
