@@ -64,15 +64,16 @@ def settling(graph: Graph, hold: int, rng: np.random.Generator, n: int = 64, his
     trace = np.array(trace)
     print(f"settling: {n} random histories of {history} steps, then every input held: '{graph.inputs[hold]}' "
           "false, the others at random constant values")
-    for t in (1, 10, 100, 1000, steps - 1):
+    for t in sorted({t for t in (1, 10, 100, 1000) if t < steps} | {steps - 1}):
         moved = np.abs(trace[t] - trace[t - 1]).max(axis=1)
         print(f"  step {t:>5}: largest move of a state per step: median {np.median(moved):.3g}, max {moved.max():.3g}")
     periods = []
     for seq in range(n):
-        period = next((p for p in range(1, 200) if np.array_equal(trace[-1, seq], trace[-1 - p, seq])), None)
+        period = next((p for p in range(1, min(200, steps)) if np.array_equal(trace[-1, seq], trace[-1 - p, seq])),
+                      None)
         periods.append(period)
     repeating = [p for p in periods if p is not None]
-    print(f"  exact repeat within 200 steps at the end: {len(repeating)} of {n} sequences"
+    print(f"  exact repeat within {min(200, steps) - 1} steps at the end: {len(repeating)} of {n} sequences"
           + (f" (periods {sorted(set(repeating))[:8]})" if repeating else ""))
 
 

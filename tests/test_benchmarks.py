@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from benchmarks import bench_train
 from bonsaic.spec import load_spec
@@ -72,3 +73,21 @@ def test_the_training_benchmark_measures_bonsaic_with_its_own_tinygrad_settings(
     env = {k: v for k, v in os.environ.items() if k != "HCQ2"}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
     assert done.stdout.split() == ["False", "1"]
+
+
+def test_the_network_probe_reports_every_measurement(capsys) -> None:  # noqa: ANN001 - pytest fixture
+    import numpy as np
+
+    from benchmarks import probe_network
+    from bonsaic.verify.embedded import load_model
+
+    graph = load_model(Path(__file__).parent / "verify" / "data" / "trained_d_latch.ir")
+    rng = np.random.default_rng(0)
+    probe_network.settling(graph, 0, rng, n=4, history=3, steps=20)
+    probe_network.stretch(graph, rng, n=3, horizon=2)
+    probe_network.saturation(graph, rng, n=4, steps=10)
+    probe_network.snapping(graph)
+    out = capsys.readouterr().out
+    assert "exact repeat within 19 steps at the end" in out and "k =  2:" in out
+    assert "of the state neurons' pre-activations lie beyond +-3" in out
+    assert "grid 1/1024:" in out and "as trained:" in out
