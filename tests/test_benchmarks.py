@@ -87,7 +87,8 @@ def test_the_network_probe_reports_every_measurement(capsys) -> None:  # noqa: A
     probe_network.stretch(graph, rng, n=3, horizon=2)
     probe_network.saturation(graph, rng, n=4, steps=10)
     probe_network.snapping(graph)
+    probe_network.snap_cost(graph)
     out = capsys.readouterr().out
     assert "exact repeat within 19 steps at the end" in out and "k =  2:" in out
     assert "of the state neurons' pre-activations lie beyond +-3" in out
-    assert "grid 1/1024:" in out and "as trained:" in out
+    assert "grid 1/1024:" in out and "as trained:" in out and "with the grids only" in out
