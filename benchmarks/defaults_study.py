@@ -7,9 +7,10 @@ the same check as ``verify``), how many were bounded, the wall time and the trai
 runs go side by side by default (``--jobs``), one per core of this machine.
 
 The variants are the levers named in issue #18 (state noise from the start, longer sequences, a
-regularizer warm-up, smaller batches with more restarts); ``--variant NAME=SETTINGS`` adds one
-(``;`` separates the lines of its train section; a part ``$NAME=VALUE`` is an environment
-variable of the run instead). Results are appended as JSON lines to ``--rows``
+regularizer warm-up, smaller batches with more restarts) and binary states; ``--variant
+NAME=SETTINGS`` adds one (``;`` separates the lines of its train section; a part ``model: LINE``
+goes into a ``model`` section instead, whose cells are still sized from the task; a part
+``$NAME=VALUE`` is an environment variable of the run). Results are appended as JSON lines to ``--rows``
 and summarised as a Markdown table on standard output.
 
     .venv/bin/python benchmarks/defaults_study.py counter_mod3 d_latch --variants base,noise
@@ -41,6 +42,7 @@ VARIANTS = {
     "lr03": "lr = 0.03",
     "b64": "batch = 64",
     "b64r8": "batch = 64; restarts = 8",
+    "binary": "model: binary_states = true",
 }
 
 ROW = re.compile(r"^[*\s]+(\d+)\s+([\d.]+)%\s+(\S+)\s+(\S+)\s+(proved|bounded|failed)\b")
@@ -50,11 +52,14 @@ def spec_text(task: str, settings: str) -> str:
     text = (TASKS / f"{task}.bns").read_text()
     if not settings:
         return text
-    lines = "\n".join(f"    {part.strip()}" for part in settings.split(";")
-                      if part.strip() and not part.strip().startswith("$"))
-    if not lines:
-        return text
-    return f"{text.rstrip()}\n\ntrain {{\n{lines}\n}}\n"
+    parts = [part.strip() for part in settings.split(";") if part.strip() and not part.strip().startswith("$")]
+    train = "\n".join(f"    {part}" for part in parts if not part.startswith("model:"))
+    model = "\n".join(f"    {part.removeprefix('model:').strip()}" for part in parts if part.startswith("model:"))
+    if model:
+        text = f"{text.rstrip()}\n\nmodel {{\n{model}\n}}\n"
+    if train:
+        text = f"{text.rstrip()}\n\ntrain {{\n{train}\n}}\n"
+    return text
 
 
 def run_one(task: str, variant: str, settings: str, workdir: Path, seed: int) -> dict:

@@ -19,6 +19,7 @@ typedef float real;
 #define ACT_AMEO 2
 #define ACT_TANH 3
 #define ACT_LINEAR 4
+#define ACT_SIGN_AMEO 5
 
 // The four Ameo pieces (hard, hard_grad, soft, soft_grad) are inserted here by bonsaic/ir/opencl.py,
 // rendered from the one table in bonsaic/ir/ameo.py.
@@ -33,6 +34,10 @@ real activation(int kind, real factor, real leak, real x) {
         return hard(x, leak);
     case ACT_TANH:
         return tanh(x);
+    case ACT_SIGN_AMEO: {  // NaN stays NaN, as in numpy
+        real h = hard(x, (real)0.0);
+        return h > (real)0.0 ? (real)1.0 : (h <= (real)0.0 ? (real)-1.0 : h);
+    }
     default:
         return x;
     }
@@ -49,6 +54,8 @@ real activation_grad(int kind, real factor, real leak, real x) {
         real t = tanh(x);
         return (real)1.0 - t * t;
     }
+    case ACT_SIGN_AMEO:
+        return (real)0.0;
     default:
         return (real)1.0;
     }

@@ -62,6 +62,8 @@ def activation_source(func: str, act: Activation) -> str:
         body = "    return math.tanh(x)\n"
     elif act.kind in ("ameo", "leaky_ameo"):
         body = f"    return _hard(x, {float_literal(act.leakyness)})\n"
+    elif act.kind == "sign_ameo":
+        body = "    h = _hard(x, 0.0)\n    return 1.0 if h > 0.0 else (-1.0 if h <= 0.0 else h)\n"
     else:
         leak, f = float_literal(act.leakyness), float_literal(act.factor)
         body = f"    return _hard(x, {leak}) * {f} + (1.0 - {f}) * _soft(x, {leak})\n"
@@ -76,7 +78,7 @@ def _used_activations(graph: Graph) -> list[str]:
 def _helpers(graph: Graph, used: list[str]) -> str:
     kinds = {graph.acts[name].kind for name in used}
     text = ""
-    if kinds & {"ameo", "leaky_ameo", "interpolated_ameo"}:
+    if kinds & {"ameo", "leaky_ameo", "interpolated_ameo", "sign_ameo"}:
         text += "\n" + HARD_HELPER
     if "interpolated_ameo" in kinds:
         text += "\n" + SOFT_HELPER

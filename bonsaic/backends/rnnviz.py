@@ -143,6 +143,10 @@ def activation_json(act: Activation) -> Any:
         return act.kind
     if act.kind in ("ameo", "leaky_ameo"):
         return {"type": "leakyAmeo", "leakyness": act.leakyness}
+    if act.kind == "sign_ameo":
+        raise BonsaicError("rnn-viz's format cannot express the two-valued activation sign_ameo "
+                           "(a network trained with binary_states = true)", filename=WHERE,
+                           hint="emit py, dot, bool or ir instead; the bool back end suits two-valued states")
     return {"type": "interpolatedAmeo", "factor": act.factor, "leakyness": act.leakyness}
 
 

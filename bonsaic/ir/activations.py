@@ -26,6 +26,14 @@ Definitions (x is the neuron's pre-activation):
 
   ``f = 1`` gives the hard function, ``f = 0`` the fully smooth one.
 * ``tanh`` and ``linear`` (identity).
+* ``sign_ameo``: the sign of the hard Ameo, two-valued: ``1`` where ``ameo(x) > 0`` (that is on
+  ``-2 < x < 0`` and ``x > 2``), ``-1`` everywhere else (the zeros -2, 0 and 2 included); NaN and
+  infinite inputs give NaN, as they do through the Ameo without leak. Trained
+  networks with *binary states* (``binary_states = true`` in the spec's model section) feed their
+  states through it, so every state is exactly +-1 after the first step: the network is a finite
+  machine and the verifier's exploration of its states always closes. It is not monotone, which is
+  what lets one neuron compute a toggle or an XOR (``sign_ameo(a + b - 1)``); a monotone sign could
+  not. Its derivative is 0 (training uses the Ameo's as a straight-through surrogate).
 
 The pieces themselves are defined once, in :mod:`bonsaic.ir.ameo`, which every other form (the
 emitted Python, the OpenCL kernels, the trainer's tinygrad) is rendered from.
@@ -44,7 +52,11 @@ import numpy as np
 
 from bonsaic.ir import ameo
 
-KINDS = ("interpolated_ameo", "leaky_ameo", "ameo", "tanh", "linear")
+KINDS = ("interpolated_ameo", "leaky_ameo", "ameo", "tanh", "linear", "sign_ameo")
+# what a cell or dense layer can be trained with: sign_ameo has no gradient, it only appears where
+# binary states are lowered (the trainer uses the cell's Ameo as its straight-through surrogate)
+TRAINABLE_KINDS = KINDS[:5]
+SIGN_AMEO_BREAKPOINTS = (-2.0, 0.0, 2.0)  # where sign_ameo jumps (it is -1 at each of them)
 
 
 def _first_true(condition: np.ndarray, value: np.ndarray | float, rest: np.ndarray | float) -> np.ndarray:
@@ -64,6 +76,16 @@ def _hard(x: np.ndarray, leak: float) -> np.ndarray:
 
 def _hard_grad(x: np.ndarray, leak: float) -> np.ndarray:
     return _piecewise(ameo.HARD_GRAD, x, leak)
+
+
+def _sign_ameo(x: np.ndarray) -> np.ndarray:
+    """+1 where the hard Ameo is positive, -1 where it is not; NaN stays NaN (and infinities, whose
+    hard Ameo without leak is NaN, become NaN), so a non-finite value is never laundered into a
+    valid state."""
+    with np.errstate(invalid="ignore"):
+        h = _hard(x, 0.0)
+        out = np.where(h > 0.0, 1.0, np.where(h <= 0.0, -1.0, np.nan))
+    return out.astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def _soft(x: np.ndarray, leak: float) -> np.ndarray:
@@ -107,6 +129,10 @@ class Activation:
         return Activation("linear", 0.0, 0.0)
 
     @staticmethod
+    def sign_ameo() -> Activation:
+        return Activation("sign_ameo", 0.0, 0.0)
+
+    @staticmethod
     def make(kind: str, factor: float | None = None, leakyness: float | None = None) -> Activation:
         """Build from a kind name and optional parameters, with the seed post's defaults."""
         if kind == "interpolated_ameo":
@@ -114,7 +140,7 @@ class Activation:
                                                 0.1 if leakyness is None else leakyness)
         if kind == "leaky_ameo":
             return Activation.leaky_ameo(0.1 if leakyness is None else leakyness)
-        if kind in ("ameo", "tanh", "linear"):
+        if kind in ("ameo", "tanh", "linear", "sign_ameo"):
             return getattr(Activation, kind)()
         raise ValueError(f"unknown activation {kind!r}; expected one of {', '.join(KINDS)}")
 
@@ -133,6 +159,8 @@ class Activation:
             return x.copy()
         if self.kind == "tanh":
             return np.tanh(x)
+        if self.kind == "sign_ameo":
+            return _sign_ameo(x)
         if self.kind in ("ameo", "leaky_ameo"):
             return _hard(x, self.leakyness)
         f = self.factor
@@ -147,6 +175,8 @@ class Activation:
         x = np.asarray(x)
         if self.kind == "linear":
             return np.ones_like(x)
+        if self.kind == "sign_ameo":
+            return np.zeros(x.shape, x.dtype if x.dtype.kind == "f" else np.float64)
         if self.kind == "tanh":
             t = np.tanh(x)
             return 1.0 - t * t
@@ -159,6 +189,8 @@ class Activation:
         """Points where the piecewise definition switches (x coordinates)."""
         if self.kind in ("ameo", "leaky_ameo"):
             return (-3.0, -1.0, 1.0, 3.0)
+        if self.kind == "sign_ameo":
+            return SIGN_AMEO_BREAKPOINTS
         if self.kind == "interpolated_ameo":
             # soft part: u in {-2,-1.5,-0.5,0.5,1} <=> x = 2u + 1
             return (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)

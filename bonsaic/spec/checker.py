@@ -105,7 +105,8 @@ class Checker:
             step=body,
             constraint=constraint,
             constraint_pos=m.constraints[0][1] if m.constraints else None,
-            model_given=any(s.kind == "model" for s in m.sections),
+            # a model section without cell(...) (only binary_states, say) still has its cells sized
+            model_given=any(s.kind == "model" and any(x.kind == "call" for x in s.settings) for s in m.sections),
             steps_given=any(s.kind == "train" and any(x.kind == "assign" and x.key == "steps" for x in s.settings)
                             for s in m.sections),
             enums=tuple(self.enums.values()),

@@ -11,7 +11,7 @@ import difflib
 import math
 from dataclasses import dataclass, field, replace
 
-from bonsaic.ir.activations import KINDS, Activation
+from bonsaic.ir.activations import TRAINABLE_KINDS, Activation
 from bonsaic.spec import nodes as n
 from bonsaic.spec.errors import Source
 
@@ -37,6 +37,9 @@ class ModelConfig:
 
     cells: list[CellConfig] = field(default_factory=lambda: [CellConfig()])
     dense_activation: Activation = field(default_factory=Activation.interpolated_ameo)
+    # every state is the sign of its cell's Ameo (exactly +-1): a finite machine the verifier's
+    # exploration always closes on (docs/train.md, "Binary states")
+    binary_states: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,8 @@ class _Reader:
         if value.kind not in ("name", "call"):
             raise self.fail(f"`{key}` must be an activation such as interpolated_ameo(0.5, 0.1)", value.pos)
         kind = str(value.data)
-        if kind not in KINDS:
-            raise self.unknown("activation", kind, KINDS, value.pos)
+        if kind not in TRAINABLE_KINDS:
+            raise self.unknown("activation", kind, TRAINABLE_KINDS, value.pos)
         params = {"interpolated_ameo": ("factor", "leakyness"), "leaky_ameo": ("leakyness",)}.get(kind, ())
         got = self.arguments(value, params)
         numbers = {k: float(self.number(v, k)) for k, v in got.items()}
@@ -195,6 +198,7 @@ def build_model(section: n.Section | None, source: Source) -> ModelConfig:
     cells: list[CellConfig] = []
     config = ModelConfig()
     seen: set[str] = set()
+    binary_at = section.pos
     for s in section.settings:
         if s.kind == "call" and s.value.data == "cell":
             if len(cells) == MAX_CELLS:
@@ -203,10 +207,27 @@ def build_model(section: n.Section | None, source: Source) -> ModelConfig:
         elif s.kind == "assign" and s.key == "dense_activation":
             read.once(seen, s.key, s.pos)
             config = replace(config, dense_activation=read.activation(s.value, "dense_activation"))
+        elif s.kind == "assign" and s.key == "binary_states":
+            read.once(seen, s.key, s.pos)
+            config = replace(config, binary_states=read.boolean(s.value, "binary_states"))
+            binary_at = s.value.pos
         else:
             key = str(s.value.data) if s.kind == "call" else str(s.key)
-            raise read.unknown("model setting", key, ("cell", "dense_activation"), s.pos)
-    return replace(config, cells=cells) if cells else config
+            raise read.unknown("model setting", key, ("cell", "dense_activation", "binary_states"), s.pos)
+    config = replace(config, cells=cells) if cells else config
+    if config.binary_states and (bad := binary_states_problem(config)):
+        raise read.fail(bad, binary_at, "binary states are the sign of the Ameo: use ameo, leaky_ameo or "
+                        "interpolated_ameo in every cell, or drop binary_states")
+    return config
+
+
+def binary_states_problem(model: ModelConfig) -> str | None:
+    """Why ``model`` cannot have binary states (None when it can): their sign is the Ameo's, and
+    training passes the gradient through the cell's own Ameo, so every cell must use one."""
+    for i, cell in enumerate(model.cells):
+        if cell.activation.kind not in ("ameo", "leaky_ameo", "interpolated_ameo"):
+            return f"binary_states needs an Ameo activation in every cell; cell {i} uses {cell.activation.text()}"
+    return None
 
 
 def _cell(call: n.Value, read: _Reader) -> CellConfig:

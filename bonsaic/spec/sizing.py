@@ -45,7 +45,7 @@ def sized_model(program: Program) -> tuple[ModelConfig, str]:
         return spec.model, f"the default (the minimal machine has {machine} states, more than sizing covers)"
     states = 2 * bits
     outputs = max(2 * states, len(spec.outputs))
-    model = replace(ModelConfig(), cells=[CellConfig(outputs=outputs, states=states)])
+    model = replace(spec.model, cells=[CellConfig(outputs=outputs, states=states)])
     return model, (f"sized from the task: its minimal machine has {machine} state{'s' if machine != 1 else ''} "
                    f"({bits} bit{'s' if bits != 1 else ''}), so {states} state neurons (twice the bits) and "
                    f"{outputs} outputs")

@@ -11,7 +11,10 @@ from bonsaic.spec.task import Spec
 def _model_lines(spec: Spec, origin: str) -> list[str]:
     lines = [f"  ({origin})", *[f"  cell {i}: {c.outputs} outputs, {c.states} states, {c.activation.text()}, "
              f"initializer {c.initializer}" for i, c in enumerate(spec.model.cells)]]
-    return [*lines, f"  dense activation: {spec.model.dense_activation.text()}"]
+    lines.append(f"  dense activation: {spec.model.dense_activation.text()}")
+    if spec.model.binary_states:
+        lines.append("  binary states: every state is the sign of its cell's Ameo (+-1)")
+    return lines
 
 
 def _train_lines(spec: Spec) -> list[str]:

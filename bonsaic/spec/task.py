@@ -80,7 +80,7 @@ class Spec:
     step: tuple[n.Stmt, ...]
     constraint: n.Expr | None
     constraint_pos: n.Pos | None
-    model_given: bool = True  # False: no `model` section, so the model is sized from the task (spec/sizing.py)
+    model_given: bool = True  # False: no cell(...) in a `model` section, so the cells are sized from the task (spec/sizing.py)
     steps_given: bool = True  # False: the `train` section (if any) leaves `steps` at its default
     enums: tuple[EnumType, ...] = ()  # every enum, declared or inline, in source order
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bonsaic.diagnostics import BonsaicError
-from bonsaic.ir.activations import KINDS, Activation
+from bonsaic.ir.activations import TRAINABLE_KINDS, Activation
 from bonsaic.spec.config import (
     DATA_MIXES,
     INITIALIZERS,
@@ -26,6 +26,7 @@ from bonsaic.spec.config import (
     OPTIMIZERS,
     TRAIN_NUMBERS,
     PruneConfig,
+    binary_states_problem,
 )
 
 Value = int | float | str | bool
@@ -78,6 +79,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("cell.activation", "activation", "activation of every cell, e.g. interpolated_ameo(0.5,0.1)"),
     Key("cell.initializer", "choice", "weight initializer of every cell", choices=INITIALIZERS),
     Key("dense_activation", "activation", "activation of the dense output layer"),
+    Key("binary_states", "bool", "states are the sign of the cell's Ameo, exactly +-1"),
 )}
 
 
@@ -134,8 +136,8 @@ _CALL = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\((.*)\))?\s*\Z")
 def parse_activation(key: Key, text: str, flag: str) -> Activation:
     """``ameo``, ``interpolated_ameo(0.5, 0.1)`` or ``leaky_ameo(leakyness=0.2)`` as an activation."""
     match = _CALL.match(text)
-    if match is None or match.group(1) not in KINDS:
-        raise _fail(f"`{key.name}` must be an activation, got {text!r}", flag, f"one of {', '.join(KINDS)}")
+    if match is None or match.group(1) not in TRAINABLE_KINDS:
+        raise _fail(f"`{key.name}` must be an activation, got {text!r}", flag, f"one of {', '.join(TRAINABLE_KINDS)}")
     params = {"interpolated_ameo": ("factor", "leakyness"), "leaky_ameo": ("leakyness",)}.get(match.group(1), ())
     args: dict[str, float] = {}
     for index, part in enumerate(p for p in (match.group(2) or "").split(",") if p.strip()):
@@ -236,12 +238,20 @@ def _dense(spec: Any, v: Value) -> Any:
     return replace(spec, model=replace(spec.model, dense_activation=act))
 
 
+def _binary(spec: Any, v: Value) -> Any:
+    model = replace(spec.model, binary_states=bool(v))
+    if model.binary_states and (bad := binary_states_problem(model)):
+        raise _fail(bad, "settings", "binary states are the sign of the Ameo; set cell.activation to an Ameo")
+    return replace(spec, model=model)
+
+
 _APPLY: dict[str, Callable[[Any, Value], Any]] = {
     **{name: _train(name) for name in (*TRAIN_NUMBERS, "optimizer", "data")},
     **{f"regularizer.{f}": _regularizer(f) for f in ("intensity", "threshold", "steepness", "l1", "biases")},
     **{f"prune.{f}": _prune(f) for f in ("every", "rate")},
     **{f"cell.{f}": _cells(f) for f in ("outputs", "states", "activation", "initializer")},
     "dense_activation": _dense,
+    "binary_states": _binary,
 }
 assert set(_APPLY) == set(KEYS), "every key needs a way to apply it"
 

@@ -50,6 +50,12 @@ def _soft_grad(x: Tensor, leak: float) -> Tensor:
     return _piecewise(ameo.SOFT_GRAD, x, leak)
 
 
+def sign_ameo(x: Tensor) -> Tensor:
+    """+1 where the hard Ameo is positive, else -1 (:class:`bonsaic.ir.activations.Activation`'s
+    ``sign_ameo``; its gradient is zero, binary cells pass the Ameo's straight through instead)."""
+    return (_hard(x, 0.0) > 0.0).where(1.0, -1.0)
+
+
 def forward(act: Activation, x: Tensor) -> Tensor:
     """The activation's value, as a where-chain (autograd through it is *not* the post's derivative)."""
     if act.kind == "linear":

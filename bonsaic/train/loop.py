@@ -40,7 +40,10 @@ from bonsaic.train.settings import TrainSettings
 MAX_RECOVERIES = 8
 HARM_SEQUENCES = 128  # validation sequences that score which weights a prune removes
 LR_BACKOFF = 0.5
-DATA_STREAM, VALIDATION_STREAM, NOISE_STREAM = 0, 1, 2
+DATA_STREAM, VALIDATION_STREAM, NOISE_STREAM, BINARY_STREAM = 0, 1, 2, 3
+# With binary states, the share of states binarized at each training step (the rest keep the Ameo's
+# value; see bonsaic.train.model.binarize). Validation, the verifier and every back end binarize all.
+BINARY_SHARE = 0.5
 
 
 class TrainingError(RuntimeError):
@@ -169,6 +172,7 @@ class Trainer:
             program = Program(spec)
         self.spec, self.settings, self.log, self.program = spec, settings, log, program
         self.shape = NetShape.from_spec(spec)
+        self._binary = any(cell.binary_states for cell in self.shape.cells)
         rng = np.random.default_rng(settings.seed)
         self.net = BonsaiNet(self.shape, init_params(self.shape, settings.restarts, rng), settings.device)
         self.opt = _make_optimizer(settings.optimizer, list(self.net.params.values()), settings.lr)
@@ -204,6 +208,7 @@ class Trainer:
         return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
                 "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
                 "state_noise": bool(s.state_noise), "prune": s.prune is not None, "carry": s.carry > 1,
+                "binary": self._binary,
                 "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
 
     def _make_step(self) -> tuple[Any, bool]:
@@ -341,12 +346,15 @@ class Trainer:
 
     # -- one step ------------------------------------------------------------------------------
     def _train_step(self, x: Tensor, y: Tensor, *extra: Tensor) -> tuple[Tensor, Tensor]:
-        """``extra``: the carried flag (with ``carry``), then the state noise (with ``state_noise``)."""
-        flag = extra[0] if self.carry is not None else None
-        noise = extra[-1] if self.settings.state_noise else None
+        """``extra``: the carried flag (with ``carry``), then the state noise (with ``state_noise``),
+        then the binarization mask (with binary states)."""
+        rest = list(extra)
+        flag = rest.pop(0) if self.carry is not None else None
+        noise = rest.pop(0) if self.settings.state_noise else None
+        binary = rest.pop(0) if self._binary else None
         with Context(TRAINING=1):
             self.opt.zero_grad()
-            mse = ((self.net(x, noise, self.carry, flag) - y) ** 2).mean(axis=(1, 2, 3))
+            mse = ((self.net(x, noise, self.carry, flag, binary) - y) ** 2).mean(axis=(1, 2, 3))
             reg = regularization(self.net.views(), self.settings.regularizer) * self.reg_scale
             (mse + reg).sum().backward()
             updates = [self.carry.assign(self.net.final_states)] if self.carry is not None else []
@@ -358,17 +366,21 @@ class Trainer:
 
     def _batch(self, step: int) -> tuple[np.ndarray, ...]:
         """Inputs and targets of step ``step``, then the carried flag (``[1]``: 1.0 inside a chain)
-        when ``carry`` is on, then the state noise when the spec asks for it (``_train_step``'s order)."""
+        when ``carry`` is on, then the state noise when the spec asks for it, then the binarization
+        mask with binary states (``_train_step``'s order); each from its own seeded stream."""
         s = self.settings
         x, y = training_batch(self.program, s, step)
         batch: tuple[np.ndarray, ...] = (x, y)
         if s.carry > 1:
             batch += (np.array([1.0 if carried(s, step) else 0.0], np.float32),)
-        if not s.state_noise:
-            return batch
-        rng = np.random.default_rng(stream_seed(s.seed, step, NOISE_STREAM))
         states = sum(cell.states for cell in self.shape.cells)
-        return *batch, (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise))
+        if s.state_noise:
+            rng = np.random.default_rng(stream_seed(s.seed, step, NOISE_STREAM))
+            batch += (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise),)
+        if self._binary:
+            rng = np.random.default_rng(stream_seed(s.seed, step, BINARY_STREAM))
+            batch += ((rng.random((*x.shape[:3], states), np.float32) < BINARY_SHARE).astype(np.float32),)
+        return batch
 
     def _next_batch(self) -> tuple[np.ndarray, ...]:
         """This step's batch (usually already generated) and start generating the next one."""

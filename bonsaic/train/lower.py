@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
 from bonsaic.ir.lower import CellWeights, DenseWeights, lower_network
 from bonsaic.train.model import NetShape
@@ -27,7 +28,8 @@ def lower_restart(spec: Any, shape: NetShape, params: dict[str, np.ndarray], res
         cells.append(CellWeights(
             output_kernel=w[:, : cell.outputs], output_bias=b[0, : cell.outputs],
             recurrent_kernel=w[:, cell.outputs:], recurrent_bias=b[0, cell.outputs:],
-            initial_state=s0[0], output_activation=cell.activation, recurrent_activation=cell.activation,
+            initial_state=s0[0], output_activation=cell.activation,
+            recurrent_activation=Activation.sign_ameo() if cell.binary_states else cell.activation,
         ))
     dense: list[DenseWeights] = []
     if shape.has_dense:

@@ -38,6 +38,7 @@ class CellShape:
     states: int
     activation: Activation
     initializer: str = "glorot_normal"
+    binary_states: bool = False  # each state is sign_ameo of its pre-activation (model.binary_states)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class NetShape:
         cells = []
         width = len(spec.inputs)
         for cfg in spec.model.cells:
-            cells.append(CellShape(width, cfg.outputs, cfg.states, cfg.activation, cfg.initializer))
+            cells.append(CellShape(width, cfg.outputs, cfg.states, cfg.activation, cfg.initializer,
+                                   spec.model.binary_states))
             width = cfg.outputs
         return NetShape(tuple(cells), len(spec.outputs), spec.model.dense_activation)
 
@@ -194,14 +196,16 @@ class BonsaiNet:
         return {name: t[tuple(slice(0, n) for n in self.real_shapes[name])] for name, t in self.params.items()}
 
     def __call__(self, x: Tensor, noise: Tensor | None = None, init: Tensor | None = None,
-                 carried: Tensor | None = None) -> Tensor:
+                 carried: Tensor | None = None, binary: Tensor | None = None) -> Tensor:
         """``noise`` (``[K, B, T, total states]``, optional) is added to the state every cell reads
         at every step (``state_noise`` in the spec's train section).
 
         ``init`` (``[K, B, total states]``, optional) and ``carried`` (shape ``[1]``, 0.0 or 1.0):
         where ``carried`` is 1, every sequence starts from ``init`` instead of the trainable initial
         states (``carry`` in the train section: sequences that continue where the previous step's
-        ended). Either way :attr:`final_states` holds, after the call, the values of the states the
+        ended). ``binary`` (``[K, B, T, total states]`` of 0.0 and 1.0, optional) says, for cells with
+        binary states, which states are binarized at which step (a random share while training:
+        see :func:`binarize`); without it every state of such a cell is. Either way :attr:`final_states` holds, after the call, the values of the states the
         step after the last would read (``[K, B, total states]``, no gradient).
 
         Unrolled over time in two passes, so that backpropagation through time computes each
@@ -229,6 +233,12 @@ class BonsaiNet:
             start = s0.expand(k, batch, cell.states)
             if init is not None and carried is not None:
                 start = start * (1.0 - carried) + init[..., offset : offset + cell.states] * carried
+            if not cell.binary_states:
+                quantize = lambda value, _pre, _t, _ste: value  # noqa: E731
+            else:
+                cell_mask = None if binary is None else binary[..., offset : offset + cell.states]
+                quantize = lambda value, pre, t, ste, m=cell_mask, o=cell.outputs: binarize(  # noqa: E731
+                    value, pre[:, :, o:], None if m is None else m[:, :, t, :], ste)
             if noise is None:
                 perturb = lambda state, _t: state  # noqa: E731
             else:
@@ -251,8 +261,8 @@ class BonsaiNet:
             for t in range(length):
                 state = perturb(state, t)
                 reads.append(state)
-                state = activation.forward(cell.activation, pre_in[:, :, t, :] + state @ w_state_const)[
-                    :, :, cell.outputs :]
+                pre_t = pre_in[:, :, t, :] + state @ w_state_const
+                state = quantize(activation.forward(cell.activation, pre_t)[:, :, cell.outputs :], pre_t, t, False)
             finals.append(state)
             read = _stack(reads)
             # pass 2: every pre-activation from one matmul (its weight gradient is one matmul too);
@@ -266,9 +276,10 @@ class BonsaiNet:
             outs = []
             for t, pre_t in enumerate(_timesteps(pre)):
                 state = perturb(state, t)
-                z = activation.apply(cell.activation, pre_t + (state - state.detach()) @ w_state_const)
+                pre_t = pre_t + (state - state.detach()) @ w_state_const
+                z = activation.apply(cell.activation, pre_t)
                 outs.append(z[:, :, : cell.outputs])
-                state = z[:, :, cell.outputs :]
+                state = quantize(z[:, :, cell.outputs :], pre_t, t, True)
             seq = _stack(outs)
         self.final_states = finals[0] if len(finals) == 1 else Tensor.cat(*finals, dim=-1)
         if self.shape.has_dense:
@@ -279,6 +290,25 @@ class BonsaiNet:
             # activation's derivative once per dense weight inside the weight-gradient reduction
             seq = activation.apply(self.shape.dense_activation, (dense + bd.unsqueeze(1)).contiguous_backward())
         return seq
+
+
+SIGN_AMEO = Activation.sign_ameo()
+
+
+def binarize(value: Tensor, pre: Tensor, mask: Tensor | None, ste: bool) -> Tensor:
+    """A binary cell's next states: ``sign_ameo(pre)`` where ``mask`` is 1 (everywhere without a
+    mask), the cell's Ameo value ``value`` elsewhere.
+
+    While training, the mask picks a random share of the states at every step
+    (:data:`bonsaic.train.loop.BINARY_SHARE`), as quantization noise does for weights: a network
+    trained with every state binarized from the start does not learn (traffic_light: 73-84% after
+    5000 steps with a full mask; 2 proved restarts of 4 with half of them), while one that sees
+    both learns to keep its states where the sign and the Ameo agree. With ``ste`` the gradient
+    goes straight through: the value is the binarized one, the gradient the Ameo's.
+    """
+    sign = activation.sign_ameo(pre.detach() if ste else pre)
+    jump = sign - value if mask is None else mask * (sign - value)
+    return value + (jump.detach() if ste else jump)
 
 
 def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray,
@@ -297,9 +327,12 @@ def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray,
         for t, x_t in enumerate(seq):
             if noise is not None:
                 state = state + noise[:, :, t, offset : offset + cell.states]
-            z = cell.activation.forward(np.concatenate([x_t, state], axis=-1) @ w + b)
+            pre = np.concatenate([x_t, state], axis=-1) @ w + b
+            z = cell.activation.forward(pre)
             outs.append(z[:, :, : cell.outputs])
             state = z[:, :, cell.outputs:]
+            if cell.binary_states:
+                state = SIGN_AMEO.forward(pre[:, :, cell.outputs:])
         seq = outs
         offset += cell.states
     if shape.has_dense:

@@ -41,7 +41,7 @@ import numpy as np
 
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
-from bonsaic.verify.boxes import ROUNDING_PAD, BoxInvariant, Images, search_invariant
+from bonsaic.verify.boxes import ROUNDING_PAD, BoxInvariant, Images, search_invariant, sign_ameo_range
 from bonsaic.verify.explore import Exploration
 from bonsaic.verify.spec_table import SpecTable
 
@@ -69,7 +69,7 @@ def curvature(act: Activation) -> float | None:
     soft share ``1 - factor`` of the interpolated Ameo. ``tanh'' = -2 tanh sech^2`` peaks at
     ``4 / (3 sqrt 3)``.
     """
-    if act.kind in ("ameo", "leaky_ameo", "linear"):
+    if act.kind in ("ameo", "leaky_ameo", "linear", "sign_ameo"):
         return 0.0
     if act.kind == "interpolated_ameo":
         return 12.0 * (1.0 - act.factor)
@@ -120,6 +120,11 @@ def _activation(act: Activation, pre: _Forms, fresh: int) -> _Forms:
     """
     r = pre.radius()
     a, b = pre.center - r, pre.center + r
+    if act.kind == "sign_ameo":  # a jump: no secant helps; its exact range (+-1, or both) as a constant
+        lo, hi = sign_ameo_range(a, b)
+        coef = np.zeros_like(pre.coef)
+        coef[:, fresh] = (hi - lo) / 2.0
+        return _Forms((lo + hi) / 2.0, coef)
     fa, fb = act.forward(a), act.forward(b)
     width = b - a
     bend = curvature(act)

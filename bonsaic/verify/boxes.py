@@ -88,6 +88,8 @@ def supports(graph: Graph) -> bool:
 
 def _activation_range(act: Activation, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest value of ``act`` on ``[a, b]`` (elementwise), widened for rounding."""
+    if act.kind == "sign_ameo":
+        return sign_ameo_range(a, b)
     fa, fb = act.forward(a), act.forward(b)
     lo, hi = np.minimum(fa, fb), np.maximum(fa, fb)
     for point in act.breakpoints():
@@ -98,6 +100,21 @@ def _activation_range(act: Activation, a: np.ndarray, b: np.ndarray) -> tuple[np
             hi = np.where(inside, np.maximum(hi, value), hi)
     pad = ROUNDING_PAD * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
     return lo - pad, hi + pad
+
+
+def sign_ameo_range(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The range of the two-valued ``sign_ameo`` on ``[a, b]``: the sign of the hard Ameo's range.
+
+    Sampling at the ends and breakpoints is not enough for a function that jumps (on ``[-2, 0]``
+    it is -1 at both ends and +1 inside), so this goes through the hard Ameo, which is continuous.
+    The hard Ameo's range is padded for rounding, so a sum within rounding of a jump takes both
+    values. A bound that is not a number stays NaN (never one of the two values), so that the
+    attempt fails as for every other activation.
+    """
+    lo, hi = _activation_range(Activation.ameo(), a, b)
+    bad = np.isnan(lo) | np.isnan(hi)
+    return (np.where(bad, np.nan, np.where(lo > 0.0, 1.0, -1.0)),
+            np.where(bad, np.nan, np.where(hi > 0.0, 1.0, -1.0)))
 
 
 class IntervalStepper:

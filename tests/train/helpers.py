@@ -10,7 +10,7 @@ ACT = Activation.interpolated_ameo(0.5, 0.1)
 
 
 def fake_spec(cells: tuple[tuple[int, int], ...], n_inputs: int, n_outputs: int,
-              act: Activation = ACT) -> SimpleNamespace:
+              act: Activation = ACT, binary_states: bool = False) -> SimpleNamespace:
     """A spec-shaped object with ``cells`` as (outputs, states) pairs; only for shape-level tests."""
     return SimpleNamespace(
         name="fake", filename="fake.bns", source="task fake\n",
@@ -20,5 +20,6 @@ def fake_spec(cells: tuple[tuple[int, int], ...], n_inputs: int, n_outputs: int,
             cells=[SimpleNamespace(outputs=o, states=s, activation=act, initializer="glorot_uniform")
                    for o, s in cells],
             dense_activation=act,
+            binary_states=binary_states,
         ),
     )

@@ -15,6 +15,7 @@ function activation(a) {
   if (a.kind === "linear") return (x) => x;
   if (a.kind === "tanh") return (x) => Math.tanh(x);
   if (a.kind === "ameo" || a.kind === "leaky_ameo") return (x) => ameo_hard(x, a.leak);
+  if (a.kind === "sign_ameo") return (x) => { const h = ameo_hard(x, 0.0); return h > 0.0 ? 1.0 : h <= 0.0 ? -1.0 : h; };
   const f = a.factor, leak = a.leak;
   if (f === 1.0) return (x) => ameo_hard(x, leak); // the simulator skips the soft part's zero weight too
   return (x) => ameo_hard(x, leak) * f + (1.0 - f) * ameo_soft(x, leak);
