@@ -43,6 +43,7 @@ VARIANTS = {
     "b64": "batch = 64",
     "b64r8": "batch = 64; restarts = 8",
     "binary": "model: binary_states = true",
+    "binary_all": "model: binary_states = true; $BONSAIC_BINARY_SHARE=1",
 }
 
 ROW = re.compile(r"^[*\s]+(\d+)\s+([\d.]+)%\s+(\S+)\s+(\S+)\s+(proved|bounded|failed)\b")

@@ -43,7 +43,19 @@ LR_BACKOFF = 0.5
 DATA_STREAM, VALIDATION_STREAM, NOISE_STREAM, BINARY_STREAM = 0, 1, 2, 3
 # With binary states, the share of states binarized at each training step (the rest keep the Ameo's
 # value; see bonsaic.train.model.binarize). Validation, the verifier and every back end binarize all.
+# BONSAIC_BINARY_SHARE overrides it for studies (benchmarks/defaults_study.py's `binary_all`).
 BINARY_SHARE = 0.5
+
+
+def binary_share() -> float:
+    """:data:`BINARY_SHARE`, or the ``BONSAIC_BINARY_SHARE`` environment variable (0 to 1)."""
+    text = os.environ.get("BONSAIC_BINARY_SHARE")
+    if text is None:
+        return BINARY_SHARE
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"BONSAIC_BINARY_SHARE must be between 0 and 1, got {text!r}")
+    return value
 
 
 class TrainingError(RuntimeError):
@@ -173,6 +185,7 @@ class Trainer:
         self.spec, self.settings, self.log, self.program = spec, settings, log, program
         self.shape = NetShape.from_spec(spec)
         self._binary = any(cell.binary_states for cell in self.shape.cells)
+        self._binary_share = binary_share() if self._binary else 0.0
         rng = np.random.default_rng(settings.seed)
         self.net = BonsaiNet(self.shape, init_params(self.shape, settings.restarts, rng), settings.device)
         self.opt = _make_optimizer(settings.optimizer, list(self.net.params.values()), settings.lr)
@@ -379,7 +392,7 @@ class Trainer:
             batch += (rng.standard_normal((*x.shape[:3], states), np.float32) * np.float32(s.state_noise),)
         if self._binary:
             rng = np.random.default_rng(stream_seed(s.seed, step, BINARY_STREAM))
-            batch += ((rng.random((*x.shape[:3], states), np.float32) < BINARY_SHARE).astype(np.float32),)
+            batch += ((rng.random((*x.shape[:3], states), np.float32) < self._binary_share).astype(np.float32),)
         return batch
 
     def _next_batch(self) -> tuple[np.ndarray, ...]:

@@ -24,6 +24,7 @@ ACTIVATIONS = [
     Activation.interpolated_ameo(0.5, 0.1),
     Activation.interpolated_ameo(0.8, 0.05),
     Activation.linear(),
+    Activation.sign_ameo(),
 ]
 weights = st.floats(-5.0, 5.0, allow_nan=False).map(lambda w: round(w, 3) if abs(w) > 1 else w)
 

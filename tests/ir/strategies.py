@@ -31,6 +31,7 @@ def activations() -> st.SearchStrategy[Activation]:
         st.just(Activation.ameo()),
         st.just(Activation.tanh()),
         st.just(Activation.linear()),
+        st.just(Activation.sign_ameo()),
     )
 
 

@@ -50,3 +50,24 @@ def test_the_hard_shortcut_equals_the_interpolation_with_factor_one(xs: list[flo
     x = np.array(xs)
     general = _hard(x, leak) * 1.0 + (1.0 - 1.0) * _soft(x, leak)
     assert np.array_equal(Activation.interpolated_ameo(1.0, leak).forward(x), general)
+
+
+def test_sign_ameo_known_values() -> None:
+    """+1 exactly where the hard Ameo is positive (-2 < x < 0 and x > 2), -1 elsewhere, the three
+    zeros included; NaN and infinities give NaN (never a valid state)."""
+    x = np.array([-5.0, -2.0, -1.999, -1.0, -1e-300, -0.0, 0.0, 1e-300, 1.0, 2.0, 2.001, 5.0, 1e300])
+    np.testing.assert_array_equal(Activation.sign_ameo().forward(x),
+                                  [-1, -1, 1, 1, 1, -1, -1, -1, -1, -1, 1, 1, 1])
+    assert np.isnan(Activation.sign_ameo().forward(np.array([np.nan, np.inf, -np.inf]))).all()
+    assert Activation.sign_ameo().forward(np.float32([0.5])).dtype == np.float32
+
+
+@given(st.lists(st.floats(-50.0, 50.0), min_size=1, max_size=50), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_sign_ameo_is_the_sign_of_every_ameo_the_trainer_uses(xs: list[float], factor: float, leak: float) -> None:
+    """Training binarizes a state with sign_ameo and passes the gradient through the cell's own Ameo;
+    that is only a straight-through estimator of the same function if their signs agree."""
+    x = np.array(xs)
+    value = Activation.interpolated_ameo(factor, leak).forward(x)
+    sign = Activation.sign_ameo().forward(x)
+    clear = np.abs(value) > 1e-9  # at the zeros themselves only the tie-break differs
+    assert np.array_equal(np.sign(value[clear]), sign[clear])

@@ -17,6 +17,7 @@ ACTIVATIONS = [
     Activation.interpolated_ameo(0.5, 0.1), Activation.interpolated_ameo(0.0, 0.0),
     Activation.interpolated_ameo(1.0, 0.25), Activation.interpolated_ameo(0.3, 0.05),
     Activation.leaky_ameo(0.1), Activation.ameo(), Activation.tanh(), Activation.linear(),
+    Activation.sign_ameo(),
 ]
 
 

@@ -37,13 +37,15 @@ def mixed_activations(tanh: bool = True) -> Graph:
     ``tanh=False`` puts a second soft Ameo where the library ``tanh`` was: then every node is exact."""
     acts = {"I": Activation.interpolated_ameo(0.5, 0.1),
             "T": Activation.tanh() if tanh else Activation.interpolated_ameo(0.3, 0.05),
-            "L": Activation.leaky_ameo(0.07), "H": Activation.ameo(), "N": Activation.linear()}
+            "L": Activation.leaky_ameo(0.07), "H": Activation.ameo(), "N": Activation.linear(),
+            "S": Activation.sign_ameo()}
     neurons = [
         Neuron("c0.r0", "I", [("x", 1.37), ("c0.s0", -0.61)], 0.113),
         Neuron("c0.r1", "T", [("c0.s1", 0.93), ("x", -0.27), ("c0.s0", 0.4)], -0.05),
         Neuron("c0.n2", "L", [("c0.r0", 2.7), ("c0.r1", -1.9)], 0.3),
         Neuron("c0.n3", "N", [("c0.n2", 0.5), ("x", 0.125)]),
-        Neuron("dense.0", "H", [("c0.n3", 3.1), ("c0.r1", 1.3), ("c0.s1", -0.7)], 0.2),
+        Neuron("c0.n4", "S", [("c0.r0", 1.3), ("x", 0.6)], -0.2),
+        Neuron("dense.0", "H", [("c0.n3", 3.1), ("c0.r1", 1.3), ("c0.s1", -0.7), ("c0.n4", 0.8)], 0.2),
     ]
     graph = Graph(acts=acts, inputs=["x"], states=[State("c0.s0", 0.25, "c0.r0"), State("c0.s1", -0.5, "c0.r1")],
                   neurons=neurons, outputs=[Output("y", "dense.0")])

@@ -72,9 +72,27 @@ train {
     ("model { cell(outputs = 2, outputs = 3) }", "argument `outputs` given twice"),
     ("model { layers = 3 }", "unknown model setting `layers`"),
     ("model { } model { }", "only one model section"),
+    ("model { binary_states = 1 }", "`binary_states` must be `true` or `false`"),
+    ("model { binary_states = true binary_states = false }", "`binary_states` is set twice"),
+    ("model { cell(activation = sign_ameo) }", "unknown activation `sign_ameo`"),
+    ("model { cell(4, 2, tanh) binary_states = true }", "binary_states needs an Ameo activation in every cell"),
 ])
 def test_bad_settings_are_located_errors(section: str, message: str) -> None:
     with pytest.raises(SpecError) as info:
         parse_spec(TASK + section + "\n", "s.bns")
     assert message in info.value.message or message in (info.value.hint or "")
     assert info.value.line == 4
+
+
+def test_binary_states_keep_the_sized_cells() -> None:
+    """``model { binary_states = true }`` alone changes how states work, not how large the cell is:
+    the cells are still sized from the task; with cells given, they are the spec's."""
+    from bonsaic.spec import Program
+    from bonsaic.spec.sizing import with_sized_model
+
+    spec = parse_spec(TASK + "model { binary_states = true }\n")
+    assert spec.model.binary_states and not spec.model_given and not parse_spec(TASK).model.binary_states
+    sized, reason = with_sized_model(Program(spec))
+    assert sized.model.binary_states and "sized from the task" in reason
+    given = parse_spec(TASK + "model { cell(6, 3) binary_states = true }\n")
+    assert given.model_given and (given.model.cells[0].outputs, given.model.cells[0].states) == (6, 3)

@@ -36,6 +36,7 @@ def test_split_keeps_commas_inside_parentheses() -> None:
     ("optimizer=rmsprop", "`optimizer` must be one of adam, adamw, sgd"),
     ("prune.rate=1", "`prune.rate` must be below 1"),
     ("cell.activation=relu", "must be an activation"),
+    ("cell.activation=sign_ameo", "must be an activation"),  # the two-valued kind is binary_states's
     ("lr", "expected KEY=V1,V2"),
     ("seed=1,1", "lists a value twice"),
 ])
@@ -71,6 +72,9 @@ def test_apply_reaches_every_section() -> None:
     assert [c.states for c in changed.model.cells] == [3] and changed.model.cells[0].initializer == "zeros"
     assert changed.model.dense_activation.kind == "tanh"
     assert apply(changed, {"prune.rate": 0}).train.prune is None
+    assert apply(spec, {"binary_states": True}).model.binary_states and not spec.model.binary_states
+    with pytest.raises(BonsaicError, match="binary_states needs an Ameo activation"):
+        apply(spec, {"cell.activation": "tanh", "binary_states": True})
     assert spec.train.steps != 7  # the original is untouched
 
 

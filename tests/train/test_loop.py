@@ -75,6 +75,29 @@ def test_state_noise_is_reproducible_and_delay1_still_solves(spec, settings) -> 
         np.testing.assert_array_equal(again.params_numpy()[name], value, err_msg=name)
 
 
+def test_binary_states_draw_a_reproducible_mask_and_delay1_solves_proved(spec, settings) -> None:
+    """With binary states every step binarizes a random half of the states (drawn from the seed
+    like the data); delay1 still solves, and its lowered network is a finite machine that the
+    verifier proves."""
+    from bonsaic.spec import Program
+    from bonsaic.train.lower import lower_restart
+    from bonsaic.verify import verify
+
+    binary = replace(spec, model=replace(spec.model, binary_states=True))
+    trainer = Trainer(binary, replace(settings, steps=300))
+    x, _y, mask = trainer._batch(5)
+    assert mask.shape == (*x.shape[:3], 2) and set(np.unique(mask)) == {0.0, 1.0} and 0.4 < mask.mean() < 0.6
+    np.testing.assert_array_equal(mask, trainer._batch(5)[2])
+    trainer.run()
+    trainer.close()
+    assert trainer.best, "no restart solved delay1 with binary states in 300 steps"
+    k, snap = next(iter(trainer.best.items()))
+    graph = lower_restart(binary, trainer.shape, {n: v[k : k + 1] for n, v in snap.params.items()})
+    assert any(a.kind == "sign_ameo" for a in graph.acts.values())
+    result = verify(graph, Program(binary))
+    assert result.ok and result.mode == "proved", result
+
+
 def test_interrupt_and_resume_is_bit_for_bit(spec, settings, reference_run, tmp_path: Path) -> None:
     _, at_30, _ = reference_run
     first = Trainer(spec, settings)

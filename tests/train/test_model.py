@@ -79,3 +79,37 @@ def test_initializers_have_the_glorot_or_kaiming_variance(kind: str) -> None:
     assert values.var() == pytest.approx(expected, rel=0.05)
     if kind.endswith("normal"):  # truncated at two standard deviations (before the rescaling)
         assert np.abs(values).max() <= 2.0 * np.sqrt(expected) / 0.87962566103423978 + 1e-6
+
+
+def test_binary_states_are_signs_and_their_gradient_goes_straight_through() -> None:
+    """A cell with binary states: without a mask every state the next step reads is +-1, and
+    tinygrad agrees with the numpy forward; with an all-zero mask it is the plain cell (same outputs
+    and gradients); with a full mask the value is binarized but the weights still get the
+    gradient the Ameo passes through (the straight-through estimator), not zero."""
+    plain = NetShape.from_spec(fake_spec(((3, 2),), n_inputs=2, n_outputs=1))
+    binary = NetShape.from_spec(fake_spec(((3, 2),), n_inputs=2, n_outputs=1, binary_states=True))
+    assert binary.cells[0].binary_states and not plain.cells[0].binary_states
+    rng = np.random.default_rng(5)
+    params = {n: (v + rng.normal(0, 0.5, v.shape)).astype(np.float32) for n, v in init_params(binary, 2, rng).items()}
+    x, y = _data(rng, 2, 4, 6)
+    xt, yt = Tensor(x.astype(np.float32)), Tensor(y.astype(np.float32))
+
+    def run(shape: NetShape, mask: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        net = BonsaiNet(shape, params)
+        out = net(xt, binary=None if mask is None else Tensor(mask.astype(np.float32)))
+        ((out - yt) ** 2).mean().backward()
+        return out.numpy(), {n: net.from_storage(n, p.grad.numpy()) for n, p in net.params.items()}
+
+    out, _ = run(binary, None)
+    np.testing.assert_allclose(out, numpy_forward(binary, params, x), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(out, numpy_forward(plain, params, x), atol=1e-3)  # binarizing changed something
+    zeros, ones = np.zeros((2, 4, 6, 2)), np.ones((2, 4, 6, 2))
+    plain_out, plain_grad = run(plain, None)
+    off_out, off_grad = run(binary, zeros)
+    np.testing.assert_allclose(off_out, plain_out, rtol=1e-6, atol=1e-6)
+    for name, grad in plain_grad.items():
+        np.testing.assert_allclose(off_grad[name], grad, rtol=1e-5, atol=1e-6, err_msg=name)
+    full_out, full_grad = run(binary, ones)
+    np.testing.assert_allclose(full_out, out, rtol=1e-6, atol=1e-6)
+    recurrent = full_grad["cell0.w"][:, 2:, :]  # the rows that read the states
+    assert np.isfinite(recurrent).all() and np.abs(recurrent).max() > 1e-4

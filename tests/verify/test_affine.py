@@ -53,7 +53,8 @@ def test_the_leaky_late_drift_and_its_overflowing_twin_are_not_proved() -> None:
 
 
 @pytest.mark.parametrize("act", [None, Activation.interpolated_ameo(0.5, 0.1), Activation.interpolated_ameo(0.0, 0.2),
-                                 Activation.tanh()], ids=["hard", "interpolated", "soft", "tanh"])
+                                 Activation.tanh(), Activation.sign_ameo()],
+                         ids=["hard", "interpolated", "soft", "tanh", "sign"])
 def test_images_contain_the_simulated_k_step_states(act: Activation | None) -> None:
     """The relaxation is sound for piecewise-linear and smooth activations alike: every simulated
     k-step state and output from a box lies in the affine image's bounds."""
@@ -83,8 +84,9 @@ def test_images_contain_the_simulated_k_step_states(act: Activation | None) -> N
 def test_the_smooth_relaxation_bounds_the_activation_between_its_samples() -> None:
     """Over ranges that span the soft spline's curved pieces, the secant-plus-error form contains
     the activation at 20,001 points, though only 32 grid samples are evaluated."""
-    for act in (Activation.interpolated_ameo(0.5, 0.1), Activation.interpolated_ameo(0.0, 0.0), Activation.tanh()):
-        for a, b in ((-0.3, 0.7), (-2.9, 2.9), (-5.0, 4.0), (0.1, 0.1000001), (1.5, 2.5)):
+    for act in (Activation.interpolated_ameo(0.5, 0.1), Activation.interpolated_ameo(0.0, 0.0), Activation.tanh(),
+                Activation.sign_ameo()):
+        for a, b in ((-0.3, 0.7), (-2.9, 2.9), (-5.0, 4.0), (0.1, 0.1000001), (1.5, 2.5), (-2.0, 0.0), (-1.5, -0.5)):
             pre = _Forms(np.array([(a + b) / 2.0]), np.zeros((1, 2)))
             pre.coef[0, 0] = (b - a) / 2.0
             out = _activation(act, pre, 1)

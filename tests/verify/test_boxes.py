@@ -14,7 +14,7 @@ from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph, Neuron
 from bonsaic.ir.simulate import Stepper
 from bonsaic.verify import Verifier, verify
-from bonsaic.verify.boxes import IntervalStepper, find_box_invariant
+from bonsaic.verify.boxes import IntervalStepper, find_box_invariant, sign_ameo_range
 from tests.verify.handmade import PROGRAMS, counting_delay1, delay1
 
 ACTS = [Activation.tanh(), Activation.interpolated_ameo(0.5, 0.1), Activation.leaky_ameo(0.05),
@@ -48,6 +48,31 @@ def test_an_unbounded_counter_gets_no_invariant() -> None:
     graph = counting_delay1(-1000.0, 0.0)
     verifier = Verifier(PROGRAMS["delay1"], 1, 1)
     assert find_box_invariant(graph, verifier.table, verifier.explore(graph, budget=50)) is None
+
+
+@settings(max_examples=300)
+@given(st.floats(-6.0, 6.0), st.floats(0.0, 5.0), st.sampled_from([-2.0, 0.0, 2.0, None]))
+def test_the_two_valued_range_contains_every_value_of_its_interval(a: float, width: float, at: float | None) -> None:
+    """sign_ameo jumps, so sampling the ends and breakpoints is not enough (on [-2, 0] it is -1 at
+    both ends and +1 inside): every value taken inside, next to each jump too, lies in the range."""
+    lo_in, hi_in = (at, at + width) if at is not None and width < 0.5 else (a, a + width)
+    lo, hi = sign_ameo_range(np.array([lo_in]), np.array([hi_in]))
+    x = np.concatenate([np.linspace(lo_in, hi_in, 1001),
+                        [np.nextafter(p, s) for p in (-2.0, 0.0, 2.0) for s in (-9.0, 9.0) if lo_in <= p <= hi_in]])
+    x = x[(lo_in <= x) & (x <= hi_in)]
+    values = Activation.sign_ameo().forward(x)
+    assert lo[0] <= values.min() and values.max() <= hi[0]
+    assert {lo[0], hi[0]} <= {-1.0, 1.0}
+
+
+def test_the_two_valued_range_of_a_non_number_is_no_number() -> None:
+    """A NaN bound is never laundered into +-1 (a box check would then pass it)."""
+    with np.errstate(invalid="ignore"):
+        lo, hi = sign_ameo_range(np.array([np.nan, -np.inf, -1.5]), np.array([1.0, np.inf, -0.5]))
+    assert np.isnan(lo[:2]).all() and np.isnan(hi[:2]).all()
+    assert lo[2] == hi[2] == 1.0
+    lo, hi = sign_ameo_range(np.array([-2.0]), np.array([0.0]))
+    assert (lo[0], hi[0]) == (-1.0, 1.0)
 
 
 def test_interval_step_contains_the_point_step() -> None:
