@@ -87,11 +87,22 @@ def load_average() -> str:
         return "unknown"
 
 
-def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
+def bench_spec(example: str):  # noqa: ANN201 - bonsaic.spec.Spec
+    """The example's spec with continuous states: the timed step is the plain model the torch
+    reference also runs (binary states, which gate_switcher's spec asks for, add a mask input and
+    a sign per state that the reference does not have)."""
+    from dataclasses import replace
+
     from bonsaic.spec import load_spec
-    from bonsaic.train.loop import Trainer
 
     spec = load_spec(ROOT / "examples" / example)
+    return replace(spec, model=replace(spec.model, binary_states=False))
+
+
+def _trainer(example: str, batch: int, restarts: int = 1):  # noqa: ANN202
+    from bonsaic.train.loop import Trainer
+
+    spec = bench_spec(example)
     return Trainer(spec, bench_settings(spec, batch, restarts))
 
 
@@ -184,11 +195,11 @@ def row_rate(implementation: str, example: str, batch: int, restarts: int, secon
         trainer.close()
         return {"rate": rate, "first": 0.0}
     # what Trainer.__init__ and Trainer._batch(0) make, without starting tinygrad in this process
-    from bonsaic.spec import Program, load_spec
+    from bonsaic.spec import Program
     from bonsaic.train.loop import training_batch
     from bonsaic.train.model import NetShape, init_params
 
-    spec = load_spec(ROOT / "examples" / example)
+    spec = bench_spec(example)
     settings = bench_settings(spec, batch, restarts)
     shape = NetShape.from_spec(spec)
     params = init_params(shape, restarts, np.random.default_rng(settings.seed))

@@ -22,6 +22,7 @@ def test_benchmarked_settings_have_no_state_noise_and_no_pruning() -> None:
     trainer = bench_train._trainer("gate_switcher.bns", 8)
     try:
         assert len(trainer._batch(0)) == 2 and trainer.masks == {}
+        assert not any(cell.binary_states for cell in trainer.shape.cells)  # the spec's binary states too
     finally:
         trainer.close()
 

@@ -40,6 +40,7 @@ class ModelConfig:
     # every state is the sign of its cell's Ameo (exactly +-1): a finite machine the verifier's
     # exploration always closes on (docs/train.md, "Binary states")
     binary_states: bool = False
+    binary_given: bool = False  # the spec says binary_states itself (sizing and escalation then keep it)
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def build_model(section: n.Section | None, source: Source) -> ModelConfig:
             config = replace(config, dense_activation=read.activation(s.value, "dense_activation"))
         elif s.kind == "assign" and s.key == "binary_states":
             read.once(seen, s.key, s.pos)
-            config = replace(config, binary_states=read.boolean(s.value, "binary_states"))
+            config = replace(config, binary_states=read.boolean(s.value, "binary_states"), binary_given=True)
             binary_at = s.value.pos
         else:
             key = str(s.value.data) if s.kind == "call" else str(s.key)

@@ -239,7 +239,7 @@ def _dense(spec: Any, v: Value) -> Any:
 
 
 def _binary(spec: Any, v: Value) -> Any:
-    model = replace(spec.model, binary_states=bool(v))
+    model = replace(spec.model, binary_states=bool(v), binary_given=True)
     if model.binary_states and (bad := binary_states_problem(model)):
         raise _fail(bad, "settings", "binary states are the sign of the Ameo; set cell.activation to an Ameo")
     return replace(spec, model=model)

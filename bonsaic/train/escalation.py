@@ -1,7 +1,10 @@
 """Automatic escalation: when the first configuration gives no proved network, try stronger ones.
 
 A user's own task comes with no hand-found settings, and a configuration that does not solve it
-is usually fixed by one of a few moves: more independent restarts (training is a lottery over
+is usually fixed by one of a few moves: the other kind of states (binary states make a network a
+finite machine that is proved or refuted, never merely bounded, but a few tasks train better with
+continuous ones; a sized model starts binary, one with the spec's cells continuous, and a spec that
+sets ``binary_states`` itself keeps it), more independent restarts (training is a lottery over
 initialisations, and restarts train side by side in one batched model), a wider cell (more room
 to find a solution before the regularizer prunes it back), or state noise (a network that tolerates
 perturbed states keeps its memory in attractors, which is what the verifier's interval proofs
@@ -16,8 +19,9 @@ stops at the budget's end too. The best result over all runs is kept: proved bea
 then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
 (Ctrl-C) ends the escalation with the best result so far.
 
-The order is reasoned, not yet measured on the task suite (``benchmarks/task_suite.py``); the first
-measurement on six suite tasks is in ``benchmarks/TASKS.md`` once the suite has run.
+The other kind of states comes first because it is the only move measured to turn tasks that
+ended unproved into proved ones (``benchmarks/TASKS.md``, "Binary states"); the order of the rest is
+reasoned. A stage that does not apply (:func:`planned`) is skipped.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bonsaic.spec.config import binary_states_problem
 from bonsaic.train.settings import TrainSettings
 
 DEFAULT_TIME_BUDGET = 300.0  # seconds for the whole of `bonsaic train` when escalation is on
@@ -42,7 +47,7 @@ class Stage:
     """One configuration: a name for the progress line, and how it changes the spec and settings."""
 
     name: str
-    change: Callable[[Any, TrainSettings], tuple[Any, TrainSettings]]
+    change: Callable[[Any, TrainSettings], tuple[Any, TrainSettings] | None]  # None: does not apply
 
 
 def _more_restarts(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
@@ -55,12 +60,32 @@ def _wider(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
             replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 2))
 
 
+def _binary(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
+    model = spec.model
+    if model.binary_states or model.binary_given or binary_states_problem(model) is not None:
+        return None  # already binary, pinned by the spec, or a cell without an Ameo to take the sign of
+    return (replace(spec, model=replace(model, binary_states=True)),
+            replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 4))
+
+
+def _continuous(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
+    model = spec.model
+    if not model.binary_states or model.binary_given:
+        return None  # already continuous, or binary because the spec says so
+    return (replace(spec, model=replace(model, binary_states=False)),
+            replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 4))
+
+
 def _noisy(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
     return spec, replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 3,
                          state_noise=settings.state_noise or 0.05)
 
 
+# The first two are one stage: the other kind of states than the first configuration's (at most one
+# applies). The stages after it keep the first configuration's kind.
 STAGES = (
+    Stage("binary states, 8 restarts", _binary),
+    Stage("continuous states, 8 restarts", _continuous),
     Stage("8 restarts, another seed", _more_restarts),
     Stage("a cell twice as wide, 8 restarts", _wider),
     Stage("state noise 0.05, 8 restarts", _noisy),
@@ -85,6 +110,11 @@ def rank(outcome: RunOutcome) -> tuple[float, ...]:
     return (0.0 if best.proved else 1.0, float(best.edges_after_clip), float(best.reg or 0.0))
 
 
+def planned(spec: Any, settings: TrainSettings) -> list[Stage]:
+    """The stages that apply to ``spec`` (the others are skipped), in order."""
+    return [stage for stage in STAGES if stage.change(spec, settings) is not None]
+
+
 def escalate(spec: Any, settings: TrainSettings,
              run: Callable[[Any, TrainSettings, str, int, float | None], RunOutcome],
              budget: float | None, clock: Callable[[], float] = time.monotonic,
@@ -99,13 +129,13 @@ def escalate(spec: Any, settings: TrainSettings,
     best = run(spec, settings, "the spec's settings", 0, deadline if bound_first else None)
     best.label = best.label or "the spec's settings"
     runs = 1
-    for index, stage in enumerate(STAGES, start=1):
+    for index, stage in enumerate(planned(spec, settings), start=1):
         if budget is None or best.interrupted or (best.best is not None and best.best.proved):
             break
         elapsed = clock() - start
         if budget - elapsed < MIN_STAGE_SHARE * elapsed / runs:  # too little time left for a useful stage
             break
-        stage_spec, stage_settings = stage.change(spec, settings)
+        stage_spec, stage_settings = stage.change(spec, settings)  # type: ignore[misc]  # planned: not None
         outcome = run(stage_spec, stage_settings, stage.name, index, deadline)
         outcome.label = outcome.label or stage.name
         runs += 1

@@ -91,12 +91,13 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
             except (BonsaicError, OSError) as err:
                 print(f"not escalating to '{label}': {err}", file=sys.stderr)
                 return RunOutcome(None, False, label, str(path))
-            print(f"escalating ({index}/{len(escalation.STAGES)}): {label} (model {cells}); checkpoints to {path}",
+            print(f"escalating ({index}/{stages}): {label} (model {cells}); checkpoints to {path}",
                   file=sys.stderr)
             for warning in warnings:
                 print(warning, file=sys.stderr)
         return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr, deadline)
 
+    stages = len(escalation.planned(spec, settings))
     return escalate(spec, settings, run_once, time_budget, bound_first=bound_first)
 
 

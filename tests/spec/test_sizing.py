@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bonsaic.spec import Program, parse_spec
 from bonsaic.spec.config import ModelConfig
 from bonsaic.spec.sizing import sized_model, with_sized_model
@@ -59,13 +61,26 @@ def test_constraints_count_only_allowed_behaviour() -> None:
 def test_large_machines_keep_the_default_and_say_why() -> None:
     text = "input x\noutput y\nstate n: 0..99 = 0\nstep {\n    n = x ? (n + 1) % 100 : n\n    y = n == 0\n}\n"
     model, why = _sized(text)
-    assert model == ModelConfig() and "100 states" in why
+    assert model == replace(ModelConfig(), binary_states=True) and "100 states" in why
     huge = "input x\noutput y\nstate n: 0..1000000 = 0\nstep {\n    n = x ? (n + 1) % 1000001 : n\n    y = n == 0\n}\n"
     model, why = _sized(huge)
-    assert model == ModelConfig() and "more than" in why
+    assert model == replace(ModelConfig(), binary_states=True) and "more than" in why and "binary states" in why
 
 
 def test_the_sized_spec_keeps_everything_else() -> None:
     program = Program(parse_spec(MOD3))
     spec, _ = with_sized_model(program)
     assert spec.source == program.spec.source and spec.train == program.spec.train and spec.model.cells[0].states == 4
+
+
+def test_a_sized_model_has_binary_states_unless_the_spec_says_otherwise() -> None:
+    """Sizing also picks binary states (the spec's own `binary_states`, either way, wins); a model
+    given cell by cell keeps its continuous states, as the seed post's cell has them."""
+    model, why = _sized(MOD3)
+    assert model.binary_states and not model.binary_given and "binary states" in why
+    model, why = _sized(MOD3 + "model {\n    binary_states = false\n}\n")
+    assert not model.binary_states and model.cells[0].states == 4 and "binary" not in why
+    model, _ = _sized(MOD3 + "model {\n    binary_states = true\n}\n")
+    assert model.binary_states and model.binary_given
+    model, _ = _sized(MOD3 + "model {\n    cell(outputs = 8, states = 4)\n}\n")
+    assert not model.binary_states

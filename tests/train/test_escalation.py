@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bonsaic.spec import parse_spec
 from bonsaic.train import escalation
-from bonsaic.train.escalation import STAGES, RunOutcome, escalate, rank
+from bonsaic.train.escalation import STAGES, RunOutcome, escalate, planned, rank
 from bonsaic.train.restarts import RestartResult
 from bonsaic.train.settings import TrainSettings
 
@@ -15,6 +15,9 @@ SPEC = parse_spec("input x\noutput y\nstate p: bool = false\nstep {\n    p = p x
 
 def _settings() -> TrainSettings:
     return TrainSettings.from_spec(SPEC, device="CPU")
+
+
+PLAN = planned(SPEC, _settings())  # SPEC's states are continuous: the binary stage applies, not its twin
 
 
 def _result(verdict: str | None, edges: int = 5) -> RestartResult | None:
@@ -32,7 +35,7 @@ class FakeRuns:
     verdicts: list[tuple[str | None, int]]
     seconds: float = 60.0
     now: float = 0.0
-    seen: list[tuple[str, int, int, float, int]] = field(default_factory=list)
+    seen: list[tuple[str, int, int, float, int, bool]] = field(default_factory=list)
     deadlines: list[float | None] = field(default_factory=list)
 
     def clock(self) -> float:
@@ -41,7 +44,8 @@ class FakeRuns:
     def __call__(self, spec, settings, label, index, deadline) -> RunOutcome:  # noqa: ANN001
         self.deadlines.append(deadline)
         self.now += self.seconds
-        self.seen.append((label, settings.restarts, settings.seed, settings.state_noise, spec.model.cells[0].states))
+        self.seen.append((label, settings.restarts, settings.seed, settings.state_noise, spec.model.cells[0].states,
+                          spec.model.binary_states))
         verdict, edges = self.verdicts[len(self.seen) - 1]
         return RunOutcome(_result(verdict, edges), False)
 
@@ -55,10 +59,35 @@ def test_a_proved_first_run_ends_it() -> None:
 def test_stages_run_in_order_until_one_is_proved_and_the_proved_one_is_kept() -> None:
     runs = FakeRuns([(None, 0), ("bounded", 3), ("proved", 9), ("proved", 2)])
     best, count = escalate(SPEC, _settings(), runs, budget=10_000, clock=runs.clock)
-    assert count == 3 and best.best.proved and best.best.edges_after_clip == 9 and best.label == STAGES[1].name
-    first, more, wider = runs.seen
-    assert more[1] == 8 and more[2] == first[2] + 1  # more restarts, another seed
-    assert wider[4] == 2 * first[4]  # a wider cell
+    assert count == 3 and best.best.proved and best.best.edges_after_clip == 9 and best.label == PLAN[1].name
+    runs = FakeRuns([(None, 0)] * (1 + len(PLAN)))
+    escalate(SPEC, _settings(), runs, budget=10_000, clock=runs.clock)
+    stage = {label: seen for label, *seen in runs.seen}
+    first = stage["the spec's settings"]
+    binary, more = stage["binary states, 8 restarts"], stage["8 restarts, another seed"]
+    wider = stage["a cell twice as wide, 8 restarts"]
+    assert binary[4] and not first[4] and binary[0] == 8 and binary[1] != first[1]  # binary states
+    assert more[0] == 8 and more[1] == first[1] + 1 and not more[4]  # more restarts, another seed
+    assert wider[3] == 2 * first[3]  # a wider cell
+
+
+def test_the_other_kind_of_states_is_tried_unless_the_spec_pins_it() -> None:
+    """Continuous states try binary ones first and binary ones (a sized model's default) continuous
+    ones; a spec that sets binary_states itself, or has a cell without an Ameo, skips that stage."""
+    from dataclasses import replace
+
+    names = [stage.name for stage in STAGES]
+    assert len(PLAN) == len(STAGES) - 1 and PLAN[0].name == "binary states, 8 restarts"
+    binary = replace(SPEC, model=replace(SPEC.model, binary_states=True))
+    assert [s.name for s in planned(binary, _settings())] == [n for n in names if n != "binary states, 8 restarts"]
+    runs = FakeRuns([(None, 0)] * len(STAGES))
+    escalate(binary, _settings(), runs, budget=10_000, clock=runs.clock)
+    assert runs.seen[1][0] == "continuous states, 8 restarts" and not runs.seen[1][5] and runs.seen[0][5]
+    pinned = parse_spec(SPEC.source + "model { binary_states = true }\n")
+    tanh = parse_spec(SPEC.source + "model { cell(4, 2, tanh) }\n")
+    for spec in (pinned, tanh):
+        kept = [s.name for s in planned(spec, _settings())]
+        assert len(kept) == len(STAGES) - 2 and not any("states, 8 restarts" in n for n in kept)
 
 
 def test_a_stage_starts_while_half_a_run_is_left() -> None:
@@ -71,11 +100,11 @@ def test_a_stage_starts_while_half_a_run_is_left() -> None:
 
 
 def test_stages_stop_at_the_budgets_end_the_first_configuration_runs_its_steps() -> None:
-    runs = FakeRuns([(None, 0)] * 4, seconds=10)
+    runs = FakeRuns([(None, 0)] * (1 + len(PLAN)), seconds=10)
     runs.now = 1000.0
     escalate(SPEC, _settings(), runs, budget=250, clock=runs.clock)
-    assert runs.deadlines[0] is None and runs.deadlines[1:] == [1250.0] * len(STAGES)
-    bounded = FakeRuns([(None, 0)] * 4, seconds=10)
+    assert runs.deadlines[0] is None and runs.deadlines[1:] == [1250.0] * len(PLAN)
+    bounded = FakeRuns([(None, 0)] * (1 + len(PLAN)), seconds=10)
     escalate(SPEC, _settings(), bounded, budget=250, clock=bounded.clock, bound_first=True)  # default steps
     assert bounded.deadlines[0] == 250.0
 
@@ -99,9 +128,10 @@ def test_no_escalation_without_a_budget_or_after_an_interrupt() -> None:
 
 
 def test_the_state_noise_stage_adds_noise() -> None:
-    runs = FakeRuns([(None, 0)] * 4)
+    runs = FakeRuns([(None, 0)] * (1 + len(PLAN)))
     escalate(SPEC, _settings(), runs, budget=10_000, clock=runs.clock)
-    assert runs.seen[-1][3] == 0.05 and len(runs.seen) == 1 + len(STAGES)
+    noisy = next(seen for seen in runs.seen if seen[0] == "state noise 0.05, 8 restarts")
+    assert noisy[3] == 0.05 and len(runs.seen) == 1 + len(PLAN)
 
 
 def test_ranking_prefers_proved_then_fewer_edges() -> None:
