@@ -60,20 +60,17 @@ def _wider(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
             replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 2))
 
 
-def _binary(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
-    model = spec.model
-    if model.binary_states or model.binary_given or binary_states_problem(model) is not None:
-        return None  # already binary, pinned by the spec, or a cell without an Ameo to take the sign of
-    return (replace(spec, model=replace(model, binary_states=True)),
-            replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 4))
-
-
-def _continuous(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
-    model = spec.model
-    if not model.binary_states or model.binary_given:
-        return None  # already continuous, or binary because the spec says so
-    return (replace(spec, model=replace(model, binary_states=False)),
-            replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 4))
+def _states(binary: bool) -> Callable[[Any, TrainSettings], tuple[Any, TrainSettings] | None]:
+    """Switch to binary (or continuous) states, with 8 restarts and another seed; None where the
+    model has them already, the spec sets ``binary_states`` itself, or (for binary) a cell has no
+    Ameo to take the sign of."""
+    def change(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
+        model = spec.model
+        if model.binary_states == binary or model.binary_given or (binary and binary_states_problem(model)):
+            return None
+        return (replace(spec, model=replace(model, binary_states=binary)),
+                replace(settings, restarts=max(8, settings.restarts), seed=settings.seed + 4))
+    return change
 
 
 def _noisy(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
@@ -84,8 +81,8 @@ def _noisy(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
 # The first two are one stage: the other kind of states than the first configuration's (at most one
 # applies). The stages after it keep the first configuration's kind.
 STAGES = (
-    Stage("binary states, 8 restarts", _binary),
-    Stage("continuous states, 8 restarts", _continuous),
+    Stage("binary states, 8 restarts", _states(binary=True)),
+    Stage("continuous states, 8 restarts", _states(binary=False)),
     Stage("8 restarts, another seed", _more_restarts),
     Stage("a cell twice as wide, 8 restarts", _wider),
     Stage("state noise 0.05, 8 restarts", _noisy),

@@ -301,9 +301,9 @@ def binarize(value: Tensor, pre: Tensor, mask: Tensor | None, ste: bool) -> Tens
 
     While training, the mask picks a random share of the states at every step
     (:data:`bonsaic.train.loop.BINARY_SHARE`), as quantization noise does for weights: a network
-    trained with every state binarized from the start does not learn (traffic_light: 73-84% after
-    5000 steps with a full mask; 2 proved restarts of 4 with half of them), while one that sees
-    both learns to keep its states where the sign and the Ameo agree. With ``ste`` the gradient
+    trained with every state binarized from the start does not learn (traffic_light: 75-84% after
+    5000 steps with a full mask, 3 proved restarts of 4 with half of them; benchmarks/TASKS.md),
+    while one that sees both learns to keep its states where the sign and the Ameo agree. With ``ste`` the gradient
     goes straight through: the value is the binarized one, the gradient the Ameo's.
     """
     sign = activation.sign_ameo(pre.detach() if ste else pre)
