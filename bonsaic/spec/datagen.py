@@ -22,6 +22,7 @@ sequence stays allowed. A quarter of the sequences stay fully i.i.d.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -113,7 +114,23 @@ def _by_lanes(program: Program, batch: int, length: int,
 
 
 MIXES = ("iid", "covering")
-_IID, _HOLD, _UNIFORM = 0, 1, 2  # segment kinds of the covering mix (a held word may be 1-4 vectors long)
+_IID, _HOLD, _UNIFORM, _SPARSE = 0, 1, 2, 3  # segment kinds of the covering mix (a held word may be 1-4 vectors long)
+SEGMENT_KINDS = {"iid": _IID, "hold": _HOLD, "uniform": _UNIFORM, "sparse": _SPARSE}
+# each new segment's kind is drawn uniformly from this list (a kind listed twice is twice as likely)
+COVERING_SEGMENTS = ("iid", "hold", "hold", "uniform", "sparse", "sparse")
+SPARSE_EVENTS = 0.15  # in a sparse segment, the share of steps that draw a vector uniformly instead of the held one
+
+
+def covering_segments() -> list[int]:
+    """:data:`COVERING_SEGMENTS`, or the ``BONSAIC_COVERING_SEGMENTS`` environment variable (a comma
+    list of segment kinds, for studies: ``benchmarks/defaults_study.py``)."""
+    text = os.environ.get("BONSAIC_COVERING_SEGMENTS")
+    names = COVERING_SEGMENTS if text is None else tuple(part.strip() for part in text.split(","))
+    unknown = [name for name in names if name not in SEGMENT_KINDS]
+    if unknown or not names:
+        raise ValueError(f"BONSAIC_COVERING_SEGMENTS: unknown segment kind(s) {unknown}; expected a comma list of "
+                         f"{', '.join(SEGMENT_KINDS)}")
+    return [SEGMENT_KINDS[name] for name in names]
 _MAX_WORD = 4
 
 
@@ -134,11 +151,12 @@ def _covering(program: Program, table: Transitions, batch: int, length: int,
     word_len = np.ones(batch, dtype=np.int64)
     left = np.zeros(batch, dtype=np.int64)  # steps left in the current segment
     mean = max(2.0, length / 4)
+    kinds = covering_segments()
     for t in range(length):
         new = (left <= 0) & ~iid_only
         if new.any():  # start new segments: kind, word, length
             k = int(new.sum())
-            kind[new] = rng.choice([_IID, _HOLD, _HOLD, _UNIFORM], size=k)
+            kind[new] = rng.choice(kinds, size=k)
             word_len[new] = np.where(rng.random(k) < 0.5, 1, rng.integers(2, _MAX_WORD + 1, size=k))
             word[new] = rng.integers(0, n_vectors, size=(k, _MAX_WORD))
             left[new] = rng.geometric(1.0 / mean, size=k)
@@ -146,8 +164,10 @@ def _covering(program: Program, table: Transitions, batch: int, length: int,
         vector = (cdf[state] <= u[:, None]).sum(axis=1)
         even = (uniform[state] <= u[:, None]).sum(axis=1)
         held = word[np.arange(batch), t % word_len]
-        holding = (kind == _HOLD) & ~iid_only & table.allowed[state, held]
-        vector = np.where(holding, held, np.where((kind == _UNIFORM) & ~iid_only, even, vector))
+        sparse = (kind == _SPARSE) & ~iid_only
+        held = np.where(sparse, word[:, 0], held)
+        holding = ((kind == _HOLD) | (sparse & (rng.random(batch) >= SPARSE_EVENTS))) & ~iid_only & table.allowed[state, held]
+        vector = np.where(holding, held, np.where(((kind == _UNIFORM) | sparse) & ~iid_only, even, vector))
         inputs[:, t] = vector_signs[vector]
         targets[:, t] = output_signs[state, vector]
         state = table.next[state, vector]
