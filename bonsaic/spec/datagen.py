@@ -14,8 +14,13 @@ I.i.d. inputs almost never hold one input for long or repeat a short pattern, so
 cares about -- 40 trues in a row for ``1*``, two trues then a long run of falses for a mod-3 counter --
 are nearly absent from the data, and a network can reach 100% accuracy and still be wrong there.
 Here each sequence is a run of *segments* (geometric lengths, mean a quarter of the sequence): an
-i.i.d. segment, a segment repeating one input vector, or one repeating a word of 2-4 vectors, or a
-segment drawing uniformly among the allowed vectors (every transition equally, whatever ``p`` says).
+i.i.d. segment, a segment repeating one input vector, or one repeating a word of 2-4 vectors, a
+segment drawing uniformly among the allowed vectors (every transition equally, whatever ``p`` says),
+or a *sparse* segment: one vector held, with a uniform draw at :data:`SPARSE_EVENTS` of its steps.
+Sparse segments are for toggles and counters: with p = 0.5 the parity of the inputs so far is
+uncorrelated with any shorter part of the input, so a network gets no gradient towards it until it
+nearly computes it, while a lone event in a held stretch flips the output and nothing else does
+(parity: 2 of 4 restarts proved with them, none without; ``benchmarks/TASKS.md``).
 A repeated vector the constraint forbids in the current state is replaced by an i.i.d. draw, so every
 sequence stays allowed. A quarter of the sequences stay fully i.i.d.
 """

@@ -161,6 +161,43 @@ def test_covering_data_holds_inputs_that_iid_data_never_holds() -> None:
     assert long_runs("iid") == 0 and long_runs("covering") >= 20
 
 
+def _isolated_events(x: np.ndarray) -> int:
+    """How many trues in ``x`` ([B, T, 1]) stand alone between falses: a true whose 3 neighbours
+    on each side are all false."""
+    ones = x[:, :, 0] > 0
+    padded = np.pad(ones, ((0, 0), (3, 3)))
+    alone = ones.copy()
+    for shift in (1, 2, 3):
+        alone &= ~padded[:, 3 - shift : 3 - shift + ones.shape[1]] & ~padded[:, 3 + shift : 3 + shift + ones.shape[1]]
+    return int(alone.sum())
+
+
+def test_sparse_segments_hold_one_input_with_rare_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parity task learns from single trues in stretches of falses (every true flips the output
+    and nothing else does). A sparse segment holds one input vector and draws a fresh one at about
+    SPARSE_EVENTS of its steps: in a mix of only sparse segments most steps repeat the previous
+    input, and lone trues are more common than in i.i.d. data with p = 0.5."""
+    program = Program(parse_spec("input x\noutput odd\nstate s: bool = false\n"
+                                 "step {\n    s = s xor x\n    odd = s\n}\n"))
+    monkeypatch.setenv("BONSAIC_COVERING_SEGMENTS", "sparse")
+    x, y = program.generate(512, 80, seed=1, mix="covering")
+    _assert_replays(program, x[:8], y[:8])
+    iid = program.generate(512, 80, seed=1, mix="iid")[0]
+    def repeats(data: np.ndarray) -> float:
+        return float((data[:, 1:] == data[:, :-1]).mean())
+
+    # a quarter of the covering sequences stay fully i.i.d., and a new segment redraws its vector
+    assert repeats(iid) < 0.55 and repeats(x) > 0.7, (repeats(iid), repeats(x))
+    assert _isolated_events(x) > 1.5 * _isolated_events(iid)
+    assert 0.35 < float((x[:, :, 0] > 0).mean()) < 0.65  # held trues and held falses equally often
+
+
+def test_covering_segments_reject_an_unknown_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BONSAIC_COVERING_SEGMENTS", "iid,sparse,holdd")
+    with pytest.raises(ValueError, match="unknown segment kind.*holdd"):
+        datagen.covering_segments()
+
+
 def test_covering_data_visits_every_transition_of_a_counter() -> None:
     program = Program(load_spec(EXAMPLES / "parens.bns"))
     table = program.transitions(1000)
