@@ -123,6 +123,7 @@ _IID, _HOLD, _UNIFORM, _SPARSE = 0, 1, 2, 3  # segment kinds of the covering mix
 SEGMENT_KINDS = {"iid": _IID, "hold": _HOLD, "uniform": _UNIFORM, "sparse": _SPARSE}
 # each new segment's kind is drawn uniformly from this list (a kind listed twice is twice as likely)
 COVERING_SEGMENTS = ("iid", "hold", "hold", "uniform", "sparse", "sparse")
+_MAX_WORD = 4
 SPARSE_EVENTS = 0.15  # in a sparse segment, the share of steps that draw a vector uniformly instead of the held one
 
 
@@ -136,7 +137,6 @@ def covering_segments() -> list[int]:
         raise ValueError(f"BONSAIC_COVERING_SEGMENTS: unknown segment kind(s) {unknown}; expected a comma list of "
                          f"{', '.join(SEGMENT_KINDS)}")
     return [SEGMENT_KINDS[name] for name in names]
-_MAX_WORD = 4
 
 
 def _covering(program: Program, table: Transitions, batch: int, length: int,
@@ -171,7 +171,8 @@ def _covering(program: Program, table: Transitions, batch: int, length: int,
         held = word[np.arange(batch), t % word_len]
         sparse = (kind == _SPARSE) & ~iid_only
         held = np.where(sparse, word[:, 0], held)
-        holding = ((kind == _HOLD) | (sparse & (rng.random(batch) >= SPARSE_EVENTS))) & ~iid_only & table.allowed[state, held]
+        quiet = sparse & (rng.random(batch) >= SPARSE_EVENTS)  # a sparse segment's step without an event
+        holding = ((kind == _HOLD) | quiet) & ~iid_only & table.allowed[state, held]
         vector = np.where(holding, held, np.where(((kind == _UNIFORM) | sparse) & ~iid_only, even, vector))
         inputs[:, t] = vector_signs[vector]
         targets[:, t] = output_signs[state, vector]
