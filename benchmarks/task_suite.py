@@ -63,6 +63,9 @@ def strip_settings(text: str) -> str:
         out.append(text[i:start])
         i = j
 BONSAIC = [sys.executable, "-m", "bonsaic.cli.main"]
+# what `bonsaic opt` prints when its checks find an input sequence the graph it was given gets wrong
+# (a "bounded" network from train can be refuted by opt's further samples: the row is then failed)
+REFUTED = "the input graph does not implement its spec"
 sys.path.insert(0, str(ROOT))
 
 
@@ -102,6 +105,10 @@ def grow(name: str, out: Path, timeout: float, spec: Path | None = None) -> dict
     rc, log = _run([*BONSAIC, "opt", str(model), "-o", str(optimized), "-q", "--force"], out / f"{name}.opt.log",
                    left)
     final = optimized if rc == 0 and optimized.is_file() else model
+    if final is model and REFUTED in log:  # opt's checks found an input the trained network gets wrong
+        row["note"] = "opt found the trained network wrong (counterexample)"
+        row["seconds"] = time.perf_counter() - start
+        return row
     if final is model:
         row["note"] = "opt failed; verdict of the trained network"
     rc, log = _run([*BONSAIC, "verify", str(final), "-q"], out / f"{name}.verify.log", max(30.0, left))
