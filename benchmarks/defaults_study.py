@@ -44,9 +44,8 @@ VARIANTS = {
     "b64r8": "batch = 64; restarts = 8",
     "binary": "model: binary_states = true",
     "binary_all": "model: binary_states = true; $BONSAIC_BINARY_SHARE=1",
-    # the covering data mix without (no_sparse) and with only (sparse) its sparse segments
+    # the covering data mix without its sparse segments (the mix before they were added)
     "no_sparse": "$BONSAIC_COVERING_SEGMENTS=iid,hold,hold,uniform",
-    "sparse_more": "$BONSAIC_COVERING_SEGMENTS=iid,hold,uniform,sparse,sparse,sparse",
 }
 
 ROW = re.compile(r"^[*\s]+(\d+)\s+([\d.]+)%\s+(\S+)\s+(\S+)\s+(proved|bounded|failed)\b")
