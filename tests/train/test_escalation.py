@@ -65,10 +65,10 @@ def test_stages_run_in_order_until_one_is_proved_and_the_proved_one_is_kept() ->
     stage = {label: seen for label, *seen in runs.seen}
     first = stage["the spec's settings"]
     binary, more = stage["binary states, 8 restarts"], stage["8 restarts, another seed"]
-    wider = stage["a cell twice as wide, 8 restarts"]
+    wider = stage["a cell twice as wide"]
     assert binary[4] and not first[4] and binary[0] == 8 and binary[1] != first[1]  # binary states
     assert more[0] == 8 and more[1] == first[1] + 1 and not more[4]  # more restarts, another seed
-    assert wider[3] == 2 * first[3]  # a wider cell
+    assert wider[3] == 2 * first[3] and wider[0] == first[0] and wider[1] != first[1]  # a wider cell, same restarts
 
 
 def test_the_other_kind_of_states_is_tried_unless_the_spec_pins_it() -> None:
@@ -82,7 +82,9 @@ def test_the_other_kind_of_states_is_tried_unless_the_spec_pins_it() -> None:
     assert [s.name for s in planned(binary, _settings())] == [n for n in names if n != "binary states, 8 restarts"]
     runs = FakeRuns([(None, 0)] * len(STAGES))
     escalate(binary, _settings(), runs, budget=10_000, clock=runs.clock)
-    assert runs.seen[1][0] == "continuous states, 8 restarts" and not runs.seen[1][5] and runs.seen[0][5]
+    # after binary states: a cell twice as wide (still binary), then continuous states
+    assert runs.seen[1][0] == "a cell twice as wide" and runs.seen[1][5] and runs.seen[1][4] == 2 * runs.seen[0][4]
+    assert runs.seen[2][0] == "continuous states, 8 restarts" and not runs.seen[2][5] and runs.seen[0][5]
     pinned = parse_spec(SPEC.source + "model { binary_states = true }\n")
     tanh = parse_spec(SPEC.source + "model { cell(4, 2, tanh) }\n")
     for spec in (pinned, tanh):
