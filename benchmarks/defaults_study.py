@@ -46,6 +46,8 @@ VARIANTS = {
     "binary_all": "model: binary_states = true; $BONSAIC_BINARY_SHARE=1",
     # the covering data mix without its sparse segments (the mix before they were added)
     "no_sparse": "$BONSAIC_COVERING_SEGMENTS=iid,hold,hold,uniform",
+    # twice the sized cell of a 4-state task (8 outputs / 4 states), binary, 3000 steps
+    "wide16": "model: binary_states = true; model: cell(outputs = 16, states = 8); steps = 3000",
 }
 
 ROW = re.compile(r"^[*\s]+(\d+)\s+([\d.]+)%\s+(\S+)\s+(\S+)\s+(proved|bounded|failed)\b")
