@@ -183,6 +183,7 @@ def test_sparse_segments_hold_one_input_with_rare_events(monkeypatch: pytest.Mon
     x, y = program.generate(512, 80, seed=1, mix="covering")
     _assert_replays(program, x[:8], y[:8])
     iid = program.generate(512, 80, seed=1, mix="iid")[0]
+
     def repeats(data: np.ndarray) -> float:
         return float((data[:, 1:] == data[:, :-1]).mean())
 
