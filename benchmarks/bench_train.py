@@ -47,6 +47,9 @@ USER_ENV = {k: os.environ[k] for k in ("HCQ2",) if k in os.environ}  # before bo
 import bonsaic.train  # noqa: E402,F401
 
 CONFIGS = {"1 cell 4/2": "delay1.bns", "2 cells 16/10": "gate_switcher.bns"}
+# the one-cell net, the seed post's 4/2 shape, for an example that has no model section of its own
+# (delay1's was deleted with its other settings: the defaults size it from the task)
+ONE_CELL = "\nmodel {\n    cell(outputs = 4, states = 2, activation = interpolated_ameo(factor = 0.5, leakyness = 0.1))\n}\n"
 LENGTH = 20
 REPEATS = 3
 # what a throughput row can be: bonsaic, or torch (eager or compiled) at a thread count
@@ -57,14 +60,16 @@ FULL_TORCH_ROWS = ("torch eager 1t", "torch eager 2t", "torch.compile 1t")
 # command buffer), to show what that mode is worth
 HCQ2_CONFIGS = {("delay1.bns", 256), ("gate_switcher.bns", 256)}
 # a new process up to the end of its first training step, as `bonsaic train SPEC` gets there: the
-# CLI's imports, then a trainer with the spec's own settings (batch 0 keeps the spec's batch)
+# CLI's imports, then a trainer with the spec's own settings, its model sized from the task where it
+# gives none (batch 0 keeps the spec's batch)
 FIRST_STEP_CHILD = """
 import sys, time
 import bonsaic.cli.main
-from bonsaic.spec import load_spec
+from bonsaic.spec import Program, load_spec
+from bonsaic.spec.sizing import with_sized_model
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
-spec = load_spec(sys.argv[1])
+spec, _ = with_sized_model(Program(load_spec(sys.argv[1])))
 batch = int(sys.argv[2]) or None
 trainer = Trainer(spec, TrainSettings.from_spec(spec, batch=batch, length=20 if batch else None,
                                                 restarts=1 if batch else None))
@@ -90,12 +95,16 @@ def load_average() -> str:
 def bench_spec(example: str):  # noqa: ANN201 - bonsaic.spec.Spec
     """The example's spec with continuous states: the timed step is the plain model the torch
     reference also runs (binary states, which gate_switcher's spec asks for, add a mask input and
-    a sign per state that the reference does not have)."""
+    a sign per state that the reference does not have). An example without a model section gets
+    :data:`ONE_CELL`."""
     from dataclasses import replace
 
-    from bonsaic.spec import load_spec
+    from bonsaic.spec import load_spec, parse_spec
 
-    spec = load_spec(ROOT / "examples" / example)
+    path = ROOT / "examples" / example
+    spec = load_spec(path)
+    if not spec.model_given:
+        spec = parse_spec(path.read_text() + ONE_CELL, str(path))
     return replace(spec, model=replace(spec.model, binary_states=False))
 
 
@@ -377,9 +386,10 @@ def _first_step_table(quick: bool) -> list[str]:
              "| example | batch × restarts | cold: nothing cached (s) | warm: tinygrad and bonsaic caches (s) |",
              "|---|---|---|---|"]
     from bonsaic.spec import load_spec
+    from bonsaic.train.settings import TrainSettings
 
     for name in examples:
-        train = load_spec(ROOT / "examples" / f"{name}.bns").train
+        train = TrainSettings.from_spec(load_spec(ROOT / "examples" / f"{name}.bns"))
         with tempfile.TemporaryDirectory() as tmp:
             cold = first_step_seconds(f"{name}.bns", 0, Path(tmp), step_cache=True)
             warm = median([first_step_seconds(f"{name}.bns", 0, Path(tmp), step_cache=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import DELAY1_FIXTURE
 from tests.fuzz.harness import FAST_VERIFY, Outcome, run
 from tests.fuzz.mutations import ROOT, embed_spec
 
@@ -49,7 +50,7 @@ _RANGE = "input x\noutput y\nstate s: 0..3 = 0\nstep {\n    y = x\n    s = s + 1
 _DEAD_END = ("input x\noutput y\nstate s: 0..3 = 0\nconstraint (s < 2 or x) and (s < 2 or not x)\n"
              "step {\n    y = x\n    if s < 3 { s = s + 1 }\n}\n")
 _NO_INPUT = DELAY1_SPEC.replace("step {", "constraint x and not x\nstep {")
-_TRAIN = DELAY1_SPEC.replace("length = 20", "length = 20\n    steps = 1")
+_TRAIN = DELAY1_FIXTURE.read_text().replace("length = 20", "length = 20\n    steps = 1")  # the fixture's settings
 
 
 def _deep_json(depth: int) -> str:

@@ -27,15 +27,15 @@ from bonsaic.cli.main import app
 from bonsaic.ir.text import load_ir
 from bonsaic.sweep.runner import package_root
 from bonsaic.verify import verify
+from tests import DELAY1_FIXTURE
 
 pytest.importorskip("ray")
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUICK = ["--set", "steps=100", "--set", "batch=16", "--set", "length=4", "--set", "restarts=1"]
 
 
 def _sweep(out: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(out), "--quiet",
+    result = CliRunner().invoke(app, ["sweep", str(DELAY1_FIXTURE), "-o", str(out), "--quiet",
                                       "--cpus-per-trial", "1", *QUICK, *args])
     return result.exit_code, result.output
 
@@ -146,7 +146,7 @@ def test_ctrl_c_stops_cleanly_keeps_what_finished_and_the_same_command_resumes(t
     """SIGINT (what Ctrl-C sends) after the first result: exit 130, the finished trial kept, and
     the same command then runs only what is left."""
     out = tmp_path / "sweep"
-    args = [sys.executable, "-m", "bonsaic.cli.main", "sweep", str(EXAMPLES / "delay1.bns"), "-o", str(out),
+    args = [sys.executable, "-m", "bonsaic.cli.main", "sweep", str(DELAY1_FIXTURE), "-o", str(out),
             "--quiet", "--cpus-per-trial", "1", "--workers", "1", *QUICK, "--set", "seed=5,6,7"]
     env = {**os.environ, "PYTHONPATH": str(package_root())}
     sweep = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

@@ -11,8 +11,7 @@ from bonsaic.cli.main import app
 from bonsaic.diagnostics import BonsaicError
 from bonsaic.spec import load_spec
 from bonsaic.sweep.space import KEYS, Sample, apply, parse_sample, parse_set, split_values
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests import DELAY1_FIXTURE
 
 
 def test_set_parses_typed_values() -> None:
@@ -63,7 +62,7 @@ def test_sample_parses_ranges() -> None:
 
 
 def test_apply_reaches_every_section() -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     changed = apply(spec, {"steps": 7, "state_noise": 0.05, "regularizer.intensity": 0.2, "prune.every": 100,
                            "cell.states": 3, "cell.initializer": "zeros", "dense_activation": "tanh"})
     assert changed.train.steps == 7 and changed.train.state_noise == 0.05
@@ -79,7 +78,7 @@ def test_apply_reaches_every_section() -> None:
 
 
 def test_every_key_applies() -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     samples = {"int": "2", "float": "0.5", "bool": "true", "activation": "ameo"}
     for key in KEYS.values():
         text = key.choices[0] if key.kind == "choice" else samples[key.kind]
@@ -88,15 +87,15 @@ def test_every_key_applies() -> None:
 
 
 def test_cli_bad_key_exits_2_naming_the_valid_keys(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(tmp_path / "s"),
+    result = CliRunner().invoke(app, ["sweep", str(DELAY1_FIXTURE), "-o", str(tmp_path / "s"),
                                       "--set", "noise=0.1"])
     assert result.exit_code == 2, result.output
     assert "unknown setting `noise`" in result.output and "valid keys" in result.output
     assert not (tmp_path / "s").exists()
-    result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(tmp_path / "s"),
+    result = CliRunner().invoke(app, ["sweep", str(DELAY1_FIXTURE), "-o", str(tmp_path / "s"),
                                       "--sample", "lr=abc:1"])
     assert result.exit_code == 2 and "`lr` must be a number" in result.output
-    result = CliRunner().invoke(app, ["sweep", str(EXAMPLES / "delay1.bns"), "-o", str(tmp_path / "s"),
+    result = CliRunner().invoke(app, ["sweep", str(DELAY1_FIXTURE), "-o", str(tmp_path / "s"),
                                       "-p", "clip,dcee"])
     assert result.exit_code == 2 and "dcee" in result.output, result.output
     assert not (tmp_path / "s").exists()

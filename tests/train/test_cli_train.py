@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 from bonsaic.cli.main import app
 from bonsaic.ir.text import load_ir
 from bonsaic.verify import verify
+from tests import DELAY1_FIXTURE
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUICK_TRAIN = "train {\n    batch = 32\n    length = 6\n    steps = 300\n    restarts = 2\n}\n"
 
 
 def test_train_writes_verified_ir_checkpoint_and_log(tmp_path: Path) -> None:
-    source = (EXAMPLES / "delay1.bns").read_text()
+    source = (DELAY1_FIXTURE).read_text()
     spec = tmp_path / "delay1.bns"
     spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
     result = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--seed", "1"])
@@ -44,7 +44,7 @@ def test_bad_spec_is_a_located_error(tmp_path: Path) -> None:
 def test_resume_with_lr_replaces_the_checkpoints_rate(tmp_path: Path) -> None:
     from bonsaic.train.checkpoint import load_checkpoint
 
-    source = (EXAMPLES / "delay1.bns").read_text()
+    source = (DELAY1_FIXTURE).read_text()
     spec = tmp_path / "delay1.bns"
     spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
     first = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20", "--time-budget", "0"])
@@ -86,7 +86,7 @@ def test_a_configuration_that_proves_nothing_escalates(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(escalation, "STAGES", (escalation.Stage(
         "another seed", lambda spec, settings: (spec, replace(settings, seed=settings.seed + 1))),))
-    source = (EXAMPLES / "delay1.bns").read_text()
+    source = (DELAY1_FIXTURE).read_text()
     spec = tmp_path / "delay1.bns"
     spec.write_text(re.sub(r"train \{.*?\}\n", QUICK_TRAIN, source, flags=re.S))
     result = CliRunner().invoke(app, ["train", str(spec), "--quiet", "--steps", "20", "--time-budget", "100000"])
@@ -109,7 +109,7 @@ def test_an_escalation_stage_stops_at_the_budgets_end(tmp_path: Path, capsys) ->
     from bonsaic.train.session import train_once
     from bonsaic.train.settings import TrainSettings
 
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     settings = TrainSettings.from_spec(spec, steps=100_000, batch=32, length=6, restarts=2)
     outcome = train_once(spec, settings, tmp_path / "d.1.safetensors", tmp_path / "d.loss.jsonl", "a stage", 1,
                          True, None, None, deadline=time.monotonic())

@@ -14,8 +14,7 @@ from bonsaic.spec import load_spec
 from bonsaic.train import jitcache
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests import DELAY1_FIXTURE
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def _train(spec, settings: TrainSettings, steps: int = 25) -> tuple[Trainer, dic
 
 
 def test_a_loaded_step_trains_bit_for_bit_like_a_captured_one(cache: Path, monkeypatch) -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
     uncached, reference = _train(spec, _settings(spec))
     assert not uncached.jit_cached and not cache.exists()
@@ -61,14 +60,14 @@ def test_a_loaded_step_trains_bit_for_bit_like_a_captured_one(cache: Path, monke
 
 
 def test_a_different_configuration_is_a_different_entry(cache: Path) -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     _train(spec, _settings(spec), steps=1)
     trainer, _ = _train(spec, _settings(spec, batch=8), steps=1)
     assert not trainer.jit_cached and len(list(cache.glob("*.pkl"))) == 2
 
 
 def test_a_broken_cache_file_is_a_miss_and_gets_replaced(cache: Path) -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     _train(spec, _settings(spec), steps=1)
     (entry,) = cache.glob("*.pkl")
     entry.write_bytes(b"not a pickle")
@@ -79,7 +78,7 @@ def test_a_broken_cache_file_is_a_miss_and_gets_replaced(cache: Path) -> None:
 
 def test_write_into_changes_what_the_loaded_step_reads(cache: Path) -> None:
     """Schedule events, NaN recovery and resume all write state this way."""
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     _train(spec, _settings(spec), steps=1)
     trainer = Trainer(spec, _settings(spec))
     assert trainer.jit_cached
@@ -107,7 +106,7 @@ def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
     logs = []
     for run_index, hcq in enumerate(("", "", "0")):
         out = tmp_path / f"d{run_index}.ir"
-        cmd = [sys.executable, "-m", "bonsaic.cli.main", "train", str(EXAMPLES / "delay1.bns"), "-o", str(out),
+        cmd = [sys.executable, "-m", "bonsaic.cli.main", "train", str(DELAY1_FIXTURE), "-o", str(out),
                "--steps", "30", "--batch", "16", "--length", "5", "--quiet", "--seed", "4", "--time-budget", "0"]
         run = subprocess.run(cmd, capture_output=True, text=True, env={**env, **({"HCQ2": hcq} if hcq else {})},
                              check=False)
@@ -120,7 +119,7 @@ def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
 
 
 def test_the_least_recently_used_entries_are_evicted(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     monkeypatch.setattr(jitcache, "MAX_ENTRIES", 2)
     cache.mkdir(parents=True)
     for i, name in enumerate(("old", "older")):

@@ -19,13 +19,12 @@ from bonsaic.train import jitcache
 from bonsaic.train.log import LossLog
 from bonsaic.train.loop import Trainer
 from bonsaic.train.settings import TrainSettings
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests import DELAY1_FIXTURE
 
 
 @pytest.fixture(scope="module")
 def spec():
-    return load_spec(EXAMPLES / "delay1.bns")
+    return load_spec(DELAY1_FIXTURE)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bonsaic.ir.graph import Graph
 from bonsaic.train.restarts import RestartResult, choose, restart_table
+from tests import DELAY1_FIXTURE
 
 
 def _result(index: int, edges: int | None, reg: float | None, verified: bool = True,
@@ -53,9 +54,8 @@ def test_quick_prune_reports_where_an_unverifiable_graph_goes_wrong() -> None:
     from bonsaic.spec import load_spec
     from bonsaic.train.restarts import quick_prune
     from tests.verify.handmade import delay1
-    from tests.verify.test_cli_verify import EXAMPLES
 
-    spec = load_spec(EXAMPLES / "delay1.bns")
+    spec = load_spec(DELAY1_FIXTURE)
     good, bad = delay1(), delay1(init=1.0)  # bad: wrong on the very first step
     for graph in (good, bad):
         graph.spec_source, graph.spec_name = spec.source, spec.name
