@@ -111,8 +111,9 @@ def test_example_model_sections_follow_the_issue() -> None:
     assert gate.model.cells[0].activation.factor == 1.0 and gate.model.cells[0].activation.leakyness == 0.1
     assert (gate.train.batch, gate.train.length, gate.train.lr, gate.train.state_noise) == (256, 20, 0.004, 0.05)
     assert (gate.train.prune.every, gate.train.prune.rate, gate.train.steps) == (500, 0.1, 20000)
-    mini = load_spec(EXAMPLES / "mini_cpu.bns")  # gate_switcher's recipe without pruning (benchmarks/EXAMPLES_mini_cpu.md)
-    assert mini.model.cells[1].activation.factor == 1.0 and mini.train.state_noise == 0.1 and mini.train.prune is None
+    mini = load_spec(EXAMPLES / "mini_cpu.bns")  # two binary cells, no fresh starts (benchmarks/EXAMPLES_mini_cpu.md)
+    assert [(c.outputs, c.states) for c in mini.model.cells] == [(16, 8), (16, 8)] and mini.model.binary_states
+    assert (mini.train.steps, mini.train.restarts, mini.train.reseed) == (12000, 4, 0)
     assert (gate.train.regularizer.intensity, gate.train.regularizer.steepness) == (0.1, 25.0)
     assert gate.inputs[0].p_true == 0.3
     parens_spec = load_spec(EXAMPLES / "parens.bns")
