@@ -64,6 +64,17 @@ def _wider(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
     return (replace(spec, model=replace(spec.model, cells=cells)), replace(settings, seed=settings.seed + 2))
 
 
+def _second_cell(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings] | None:
+    """A second cell like the first, the same restarts and seed; None where the model has two or more.
+    Its states see a layer computed from this step's inputs, which one cell's states do not: two
+    binary cells proved gray_counter, which no one-cell configuration did, counter_mod4, which the
+    suite's whole run left unproved, and mini_cpu (benchmarks/TASKS.md, "Two cells")."""
+    cells = spec.model.cells
+    if len(cells) != 1:
+        return None
+    return replace(spec, model=replace(spec.model, cells=[*cells, cells[0]])), settings
+
+
 def _states(binary: bool) -> Callable[[Any, TrainSettings], tuple[Any, TrainSettings] | None]:
     """Switch to binary (or continuous) states, with 8 restarts and another seed; None where the
     model has them already, the spec sets ``binary_states`` itself, or (for binary) a cell has no
@@ -83,11 +94,12 @@ def _noisy(spec: Any, settings: TrainSettings) -> tuple[Any, TrainSettings]:
 
 
 # At most one of the two "states" stages applies: a continuous first configuration tries binary
-# states first; a binary one (a sized model's) tries a cell twice as wide first, then continuous
-# states. The other stages keep the first configuration's kind of states.
+# states first; a binary one (a sized model's) tries a cell twice as wide first, then a second
+# cell, then continuous states. The other stages keep the first configuration's kind of states.
 STAGES = (
     Stage("binary states, 8 restarts", _states(binary=True)),
     Stage("a cell twice as wide", _wider),
+    Stage("a second cell", _second_cell),
     Stage("continuous states, 8 restarts", _states(binary=False)),
     Stage("8 restarts, another seed", _more_restarts),
     Stage("state noise 0.05, 8 restarts", _noisy),

@@ -82,9 +82,10 @@ def test_the_other_kind_of_states_is_tried_unless_the_spec_pins_it() -> None:
     assert [s.name for s in planned(binary, _settings())] == [n for n in names if n != "binary states, 8 restarts"]
     runs = FakeRuns([(None, 0)] * len(STAGES))
     escalate(binary, _settings(), runs, budget=10_000, clock=runs.clock)
-    # after binary states: a cell twice as wide (still binary), then continuous states
+    # after binary states: a cell twice as wide (still binary), a second cell, then continuous states
     assert runs.seen[1][0] == "a cell twice as wide" and runs.seen[1][5] and runs.seen[1][4] == 2 * runs.seen[0][4]
-    assert runs.seen[2][0] == "continuous states, 8 restarts" and not runs.seen[2][5] and runs.seen[0][5]
+    assert runs.seen[2][0] == "a second cell" and runs.seen[2][5] and runs.seen[2][2] == runs.seen[0][2]
+    assert runs.seen[3][0] == "continuous states, 8 restarts" and not runs.seen[3][5] and runs.seen[0][5]
     pinned = parse_spec(SPEC.source + "model { binary_states = true }\n")
     tanh = parse_spec(SPEC.source + "model { cell(4, 2, tanh) }\n")
     for spec in (pinned, tanh):
@@ -146,3 +147,10 @@ def test_the_cli_default_budget_is_the_escalation_modules() -> None:
     from bonsaic.cli import train
 
     assert train.DEFAULT_TIME_BUDGET == escalation.DEFAULT_TIME_BUDGET
+
+
+def test_a_second_cell_copies_the_first_and_applies_only_to_one_cell() -> None:
+    stage = next(s for s in STAGES if s.name == "a second cell")
+    spec, settings = stage.change(SPEC, _settings())
+    assert spec.model.cells == [SPEC.model.cells[0], SPEC.model.cells[0]] and settings == _settings()
+    assert stage.change(spec, settings) is None  # two cells already
