@@ -7,7 +7,8 @@ For each example this runs exactly what a user runs, as subprocesses of the inst
     bonsaic verify runs/examples/NAME.opt.ir
     bonsaic stats runs/examples/NAME.opt.ir --json
 
-and records the training steps, the wall time of training and of optimisation, the verifier's verdict
+and records the training steps, the wall time of training, of optimisation and of verification and
+their sum (the time from ``bonsaic train`` to a proved bonsai, issue #21), the verifier's verdict
 and the final bonsai's size next to the seed post's published network. Training settings come from
 each spec's ``train`` section unless a flag overrides them. Nothing is copied from an
 earlier run: every row is measured by the run that writes the file.
@@ -69,7 +70,8 @@ def grow(name: str, out: Path, seed: int | None, restarts: int | None, steps: in
     if rc != 0:
         row["verdict"] = "opt failed"
         return row
-    rc, log, _ = _run([*BONSAIC, "verify", str(optimized)], out / f"{name}.verify.log")
+    rc, log, verify_s = _run([*BONSAIC, "verify", str(optimized)], out / f"{name}.verify.log")
+    row["verify_s"] = verify_s
     row["verdict"] = log.split(":")[0].split()[0] if rc == 0 else "FAILED"
     row["verify"] = log.strip().splitlines()[-1] if log.strip() else ""
     rc, _, _ = _run([*BONSAIC, "stats", str(optimized), "--json"], out / f"{name}.stats.json")
@@ -82,12 +84,16 @@ def _size(stats: dict | None) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| example | steps | train (s) | opt (s) | verdict | bonsai neurons / states / edges | "
-             "seed post | command |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| example | steps | train (s) | opt (s) | verify (s) | train to proved (s) | verdict | "
+             "bonsai neurons / states / edges | seed post | command |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         post = POST.get(r["name"])
         opt_s = f"{r['opt_s']:.1f}" if "opt_s" in r else "-"
-        lines.append(f"| {r['name']} | {r['steps'] or '-'} | {r['train_s']:.0f} | {opt_s} | {r['verdict']} | "
+        verify_s = f"{r['verify_s']:.1f}" if "verify_s" in r else "-"
+        total = (f"{r['train_s'] + r['opt_s'] + r['verify_s']:.0f}" if "verify_s" in r and r["verdict"] == "proved"
+                 else "-")
+        lines.append(f"| {r['name']} | {r['steps'] or '-'} | {r['train_s']:.0f} | {opt_s} | {verify_s} | {total} | "
+                     f"{r['verdict']} | "
                      f"{_size(r.get('stats'))} | {' / '.join(map(str, post)) if post else '-'} | "
                      f"`bonsaic {r['flags']}` |")
     return "\n".join(lines)

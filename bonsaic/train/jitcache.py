@@ -243,3 +243,15 @@ def write_into(tensor: Tensor, value: np.ndarray) -> None:
     data = np.ascontiguousarray(np.broadcast_to(value, tensor.shape), dtype=_to_np_dtype(tensor.dtype))
     buf.ensure_allocated()
     buf.copy_from(Buffer("PYTHON", buf.size, buf.dtype, opaque=memoryview(bytearray(data.tobytes()))))
+
+
+def fill(tensor: Tensor, value: np.ndarray) -> None:
+    """:func:`write_into` for the training loop's per-step inputs: ``tensor`` is realized and
+    ``value`` has its shape, so the checks and the extra copies are left out."""
+    buf = tensor.uop.buffer
+    data = np.ascontiguousarray(value, dtype=_to_np_dtype(tensor.dtype))
+    if data.size != buf.size:
+        raise ValueError(f"{data.shape} does not fit a buffer of {buf.size} values")
+    if data.size == 0:  # a task without inputs feeds an empty [K, B, T, 0] tensor
+        return
+    buf.copy_from(Buffer("PYTHON", buf.size, buf.dtype, opaque=memoryview(data).cast("B")))

@@ -29,13 +29,15 @@ from tinygrad import Tensor, TinyJit
 from tinygrad.helpers import Context
 from tinygrad.nn import optim
 
-from bonsaic.train import jitcache, reseed
+from bonsaic.train import hostwait, jitcache, reseed
 from bonsaic.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from bonsaic.train.log import LossLog
 from bonsaic.train.model import BonsaiNet, NetShape, init_params, kernel_names, numpy_forward
 from bonsaic.train.prune import Pruner, mask_name
 from bonsaic.train.regularizer import regularization, regularization_numpy
 from bonsaic.train.settings import TrainSettings
+
+hostwait.install()  # the host naps instead of spinning while a step runs (bonsaic.train.hostwait)
 
 MAX_RECOVERIES = 8
 HARM_SEQUENCES = 128  # validation sequences that score which weights a prune removes
@@ -212,6 +214,7 @@ class Trainer:
         self._jit_step, self.jit_cached = self._make_step()
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: tuple[int, Future] | None = None
+        self._inputs: list[Tensor] | None = None  # the step's input buffers (:meth:`_feed`)
         self._clock = (time.perf_counter(), self.step)
 
     # -- the captured step ---------------------------------------------------------------------
@@ -395,6 +398,18 @@ class Trainer:
             batch += ((rng.random((*x.shape[:3], states), np.float32) < self._binary_share).astype(np.float32),)
         return batch
 
+    def _feed(self, arrays: tuple[np.ndarray, ...]) -> list[Tensor]:
+        """The step's input tensors holding ``arrays``: the same realized buffers every step, with
+        the new values copied in. A fresh ``Tensor(array)`` per step made the JIT schedule and run a
+        copy for each input before the step (tinygrad's graph rewrites: about 4.5 ms of an 11.8 ms
+        step of delay2's defaults on the build machine; docs/performance.md)."""
+        if self._inputs is None or [t.shape for t in self._inputs] != [a.shape for a in arrays]:
+            self._inputs = [Tensor.zeros(*a.shape, device=self.settings.device).contiguous().realize()
+                            for a in arrays]
+        for tensor, array in zip(self._inputs, arrays, strict=True):
+            jitcache.fill(tensor, array)
+        return self._inputs
+
     def _next_batch(self) -> tuple[np.ndarray, ...]:
         """This step's batch (usually already generated) and start generating the next one."""
         if self._pending is None or self._pending[0] != self.step:
@@ -438,7 +453,7 @@ class Trainer:
         until = self.settings.steps if until is None else until
         while self.step < until:
             self._apply_schedule()
-            mse, reg = self._jit_step(*(Tensor(a, device=self.settings.device) for a in self._next_batch()))
+            mse, reg = self._jit_step(*self._feed(self._next_batch()))
             loss = float(mse.numpy().sum() + reg.numpy().sum())
             self._cache_step()
             self.step += 1

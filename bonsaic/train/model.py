@@ -328,11 +328,13 @@ def numpy_forward(shape: NetShape, params: dict[str, np.ndarray], x: np.ndarray,
             if noise is not None:
                 state = state + noise[:, :, t, offset : offset + cell.states]
             pre = np.concatenate([x_t, state], axis=-1) @ w + b
+            if cell.binary_states:  # the Ameo of the state columns would be thrown away: skip it
+                outs.append(cell.activation.forward(pre[:, :, : cell.outputs]))
+                state = SIGN_AMEO.forward(pre[:, :, cell.outputs:])
+                continue
             z = cell.activation.forward(pre)
             outs.append(z[:, :, : cell.outputs])
             state = z[:, :, cell.outputs:]
-            if cell.binary_states:
-                state = SIGN_AMEO.forward(pre[:, :, cell.outputs:])
         seq = outs
         offset += cell.states
     if shape.has_dense:
