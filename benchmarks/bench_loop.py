@@ -87,8 +87,16 @@ _TINYGRAD_WAIT = _tinygrad_wait
 
 
 def _in_child(example: str, variant: str, steps: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if variant in ("fresh input tensors", "both"):
+        # a step captured with the persistent input buffers expects them (e.g. loop3's empty input
+        # tensor is a different view), so the old input path keeps its own step cache
+        sys.path.insert(0, str(ROOT))
+        from bonsaic.fsutil import cache_root
+
+        env["BONSAIC_CACHE_DIR"] = str(cache_root() / "bench_loop_fresh_inputs")
     done = subprocess.run([sys.executable, __file__, "--child", example, variant, str(steps)], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{example} / {variant} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

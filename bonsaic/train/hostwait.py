@@ -4,9 +4,9 @@ Under ``HCQ2`` (:mod:`bonsaic.train.environment`) tinygrad waits for a submitted
 Python loop on the completion signal (``HCQ2Compiled._wait_signal``). On the CPU device the step's
 kernels run on a worker thread of the same process, so that spin takes a core and the GIL from the
 two things that have to run meanwhile: the kernels themselves and the trainer's data thread, which
-draws the next batch in numpy. On the 2-core build machine, delay2's default training (4 restarts of
-an 8-output / 4-state binary cell) ran 74-86 steps/s with the spin and 105-112 with this wait
-(``benchmarks/TRAINING.md``, "Waiting without spinning"), with the same losses bit for bit: only
+draws the next batch in numpy. On the 2-core build machine this wait made delay2's default training
+loop (4 restarts of an 8-output / 4-state binary cell) about a third faster
+(``benchmarks/bench_loop.py``, ``benchmarks/LOOP.md``), with the same losses bit for bit: only
 *when* the host looks at the signal changes, never what the device computes.
 
 :func:`install` replaces the method with one that spins a few times (a step that is nearly done
