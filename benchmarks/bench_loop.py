@@ -15,7 +15,9 @@ own process in the same run:
   signal, instead of :mod:`bonsaic.train.hostwait`;
 * ``both``: the two together, i.e. the loop before this change.
 
-Checkpoint saving and the final judging are not part of the loop (``train_examples.py`` measures
+Every timed process loads its captured step from the step cache (filled by an untimed run of each
+example first), as ``bonsaic train`` does from its second run of a configuration on. Checkpoint
+saving and the final judging are not part of the loop (``train_examples.py`` measures
 whole runs). Usage::
 
     .venv/bin/python benchmarks/bench_loop.py [--steps N] [EXAMPLE ...]   # default 1000; delay2 loop3 replace111
@@ -105,6 +107,9 @@ def _in_child(example: str, variant: str, steps: int) -> dict:
 def run(examples: tuple[str, ...] = EXAMPLES, steps: int = 1000, rounds: int = 2) -> str:
     """The table: median steps/s of ``rounds`` interleaved measurements per example and variant."""
     results: dict[tuple[str, str], list[dict]] = {}
+    for example in examples:  # fill both step caches first: every timed run loads its step
+        for variant in ("bonsaic", "both"):
+            _in_child(example, variant, 1)
     for _ in range(rounds):
         for example in examples:
             for variant in VARIANTS:
