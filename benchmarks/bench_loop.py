@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -119,8 +120,7 @@ def run(examples: tuple[str, ...] = EXAMPLES, steps: int = 1000, rounds: int = 2
     lines = ["| example (default model) | " + " | ".join(VARIANTS) + " | bonsaic ÷ both |",
              "|---|" + "---|" * (len(VARIANTS) + 1)]
     for example in examples:
-        rates = {v: sorted(r["rate"] for r in results[(example, v)])[len(results[(example, v)]) // 2]
-                 for v in VARIANTS}
+        rates = {v: statistics.median(r["rate"] for r in results[(example, v)]) for v in VARIANTS}
         first = results[(example, VARIANTS[0])][0]
         shape = f"{example} ({', '.join(first['cells'])} binary, {first['restarts']} × {first['batch']})"
         lines.append(f"| {shape} | " + " | ".join(f"{rates[v]:.1f}" for v in VARIANTS)
