@@ -22,7 +22,8 @@ whole runs). Usage::
 
     .venv/bin/python benchmarks/bench_loop.py [--steps N] [EXAMPLE ...]   # default 1000; delay2 loop3 replace111
 
-writes ``benchmarks/LOOP.md``.
+writes ``benchmarks/LOOP.md``. ``bench_loop.py --checkpoint [EXAMPLE]`` prints how long writing a
+checkpoint takes after 1100 steps, with bonsaic's writer and with tinygrad's ``safe_save``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,55 @@ def _measure(example: str, variant: str, steps: int) -> dict:
     return {"example": example, "variant": variant, "steps": steps, "seconds": seconds,
             "rate": steps / seconds, "restarts": trainer.settings.restarts, "batch": trainer.settings.batch,
             "cells": [f"{c.outputs}/{c.states}" for c in trainer.shape.cells]}
+
+
+def checkpoint_seconds(example: str, steps: int = 1100, repeats: int = 5) -> dict:
+    """In this process: train ``example``'s default trainer ``steps`` steps (so that it holds best
+    snapshots and fallbacks, as a real checkpoint does), then time writing its checkpoint with
+    bonsaic's numpy writer and with tinygrad's ``safe_save`` (what it used before), median of
+    ``repeats``, and check the two files hold the same arrays."""
+    sys.path.insert(0, str(ROOT))
+    import bonsaic.train  # noqa: F401, I001 -- bonsaic's tinygrad settings before tinygrad's import
+    import statistics
+    import tempfile
+
+    import numpy as np
+    from tinygrad import Tensor
+    from tinygrad.nn.state import safe_save
+
+    from bonsaic.spec import Program, load_spec
+    from bonsaic.spec.sizing import with_sized_model
+    from bonsaic.train import checkpoint
+    from bonsaic.train.loop import Trainer
+    from bonsaic.train.settings import TrainSettings
+
+    def tinygrad_save(path, arrays, meta):  # noqa: ANN001, ANN202 - save_checkpoint's signature
+        safe_save({name: Tensor(np.ascontiguousarray(value, dtype=np.float32), device="CPU")
+                   for name, value in arrays.items()}, str(path), metadata={checkpoint.METADATA_KEY: json.dumps(meta)})
+
+    spec, _ = with_sized_model(Program(load_spec(ROOT / "examples" / f"{example}.bns")))
+    trainer = Trainer(spec, TrainSettings.from_spec(spec))
+    trainer.run(until=steps)
+    trainer.close()
+    out: dict = {"example": example, "steps": steps}
+    with tempfile.TemporaryDirectory() as tmp:
+        import bonsaic.train.loop as loop
+
+        for name, writer in (("numpy", checkpoint.save_checkpoint), ("tinygrad safe_save", tinygrad_save)):
+            loop.save_checkpoint = writer  # what Trainer.save calls
+            path = Path(tmp) / f"{name.split()[0]}.safetensors"
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                trainer.save(path)
+                times.append(time.perf_counter() - start)
+            out[name] = statistics.median(times)
+            out[f"{name} bytes"] = path.stat().st_size
+        a, _ = checkpoint.load_checkpoint(Path(tmp) / "numpy.safetensors")
+        b, _ = checkpoint.load_checkpoint(Path(tmp) / "tinygrad.safetensors")
+        out["same arrays"] = a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+        out["arrays"] = len(a)
+    return out
 
 
 def _tinygrad_wait(self, sig, value, timeout=None):  # noqa: ANN001, ANN202 - tinygrad's signature
@@ -137,6 +187,9 @@ def main(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--checkpoint"]:
+        print(json.dumps(checkpoint_seconds(sys.argv[2] if len(sys.argv) > 2 else "delay2")))
+        sys.exit(0)
     if sys.argv[1:2] == ["--child"]:
         print(json.dumps(_measure(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
         sys.exit(0)
