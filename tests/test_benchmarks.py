@@ -93,3 +93,21 @@ def test_the_network_probe_reports_every_measurement(capsys) -> None:  # noqa: A
     assert "exact repeat within 19 steps at the end" in out and "k =  2:" in out
     assert "of the state neurons' pre-activations lie beyond +-3" in out
     assert "grid 1/1024:" in out and "as trained:" in out and "with the grids only" in out
+
+
+def test_the_loop_benchmarks_old_variants_patch_what_the_loop_uses() -> None:
+    """bench_loop's "fresh input tensors" and "spinning wait" variants replace ``Trainer._feed`` and
+    tinygrad's HCQ2 wait. Were either renamed, the variants would time today's loop under an old
+    name; and its copy of tinygrad's wait must take what the method takes."""
+    import inspect
+
+    from tinygrad.runtime.support import hcq2
+
+    from benchmarks import bench_loop
+    from bonsaic.train import hostwait
+    from bonsaic.train.loop import Trainer
+
+    assert callable(Trainer._feed)
+    assert hcq2.HCQ2Compiled._wait_signal is hostwait._polite_wait
+    assert list(inspect.signature(bench_loop._tinygrad_wait).parameters) == \
+        list(inspect.signature(hostwait._polite_wait).parameters)
