@@ -401,8 +401,9 @@ class Trainer:
     def _feed(self, arrays: tuple[np.ndarray, ...]) -> list[Tensor]:
         """The step's input tensors holding ``arrays``: the same realized buffers every step, with
         the new values copied in. A fresh ``Tensor(array)`` per step made the JIT schedule and run a
-        copy for each input before the step (tinygrad's graph rewrites: about 4.5 ms of an 11.8 ms
-        step of delay2's defaults on the build machine; docs/performance.md)."""
+        copy for each input before the step, in tinygrad's graph rewrites: a third of delay2's
+        default run under the profiler, and the loop went 1.4-1.8x faster without it and the
+        spinning wait (benchmarks/LOOP.md, docs/performance.md)."""
         if self._inputs is None or [t.shape for t in self._inputs] != [a.shape for a in arrays]:
             self._inputs = [Tensor.zeros(*a.shape, device=self.settings.device).contiguous().realize()
                             for a in arrays]
