@@ -239,15 +239,13 @@ def write_into(tensor: Tensor, value: np.ndarray) -> None:
     tensor on a new buffer that the step never sees; a direct copy keeps the two together.
     """
     tensor.realize()
-    buf = tensor.uop.buffer
-    data = np.ascontiguousarray(np.broadcast_to(value, tensor.shape), dtype=_to_np_dtype(tensor.dtype))
-    buf.ensure_allocated()
-    buf.copy_from(Buffer("PYTHON", buf.size, buf.dtype, opaque=memoryview(bytearray(data.tobytes()))))
+    tensor.uop.buffer.ensure_allocated()
+    fill(tensor, np.broadcast_to(value, tensor.shape))
 
 
 def fill(tensor: Tensor, value: np.ndarray) -> None:
-    """:func:`write_into` for the training loop's per-step inputs: ``tensor`` is realized and
-    ``value`` has its shape, so the checks and the extra copies are left out."""
+    """Copy ``value`` (``tensor``'s size) into ``tensor``'s buffer, which must be realized: the
+    training loop's per-step inputs, and the last step of :func:`write_into`."""
     buf = tensor.uop.buffer
     data = np.ascontiguousarray(value, dtype=_to_np_dtype(tensor.dtype))
     if data.size != buf.size:
