@@ -4,8 +4,8 @@ Under ``HCQ2`` (:mod:`bonsaic.train.environment`) tinygrad waits for a submitted
 Python loop on the completion signal (``HCQ2Compiled._wait_signal``). On the CPU device the step's
 kernels run on a worker thread of the same process, so that spin takes a core and the GIL from the
 two things that have to run meanwhile: the kernels themselves and the trainer's data thread, which
-draws the next batch in numpy. On the 2-core build machine this wait made delay2's default training
-loop (4 restarts of an 8-output / 4-state binary cell) about a third faster
+draws the next batch in numpy. On the 2-core build machine this wait alone made the default training
+loop of delay2, loop3 and replace111 (4 restarts of an 8-output / 4-state binary cell) 9-32% faster
 (``benchmarks/bench_loop.py``, ``benchmarks/LOOP.md``), with the same losses bit for bit: only
 *when* the host looks at the signal changes, never what the device computes.
 
