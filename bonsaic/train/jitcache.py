@@ -128,6 +128,19 @@ def _hcq_step(parts: tuple[Any, ...]) -> Any:
     return _TinyJit(None, captured=CapturedJit(ret, _split(realize.hcq_compile(pre, None, profile)), names, info))
 
 
+def tinygrad_env() -> dict[str, str | None]:
+    """The :data:`TINYGRAD_ENV` settings as the key sees them, ``DEV`` as tinygrad resolved it:
+    tinygrad writes the device it picks into ``DEV`` only when it first picks one, so a process
+    that had it reset (or a fresh child, :mod:`bonsaic.train.precapture`) would otherwise key the
+    same step differently."""
+    from tinygrad import Device
+
+    env = {name: os.environ.get(name) for name in TINYGRAD_ENV}
+    if env["DEV"] is None:
+        env["DEV"] = Device.DEFAULT
+    return env
+
+
 def cache_dir() -> Path:
     return cache_root() / "jit"
 

@@ -206,6 +206,12 @@ class Trainer:
         self.best_reg_step = 0
         self.recoveries = 0
         self.reseeds: dict[int, int] = {}  # restart -> how many fresh starts it had (bonsaic.train.reseed)
+        # each restart's training error at the last reseeding point or at its first evaluation (NaN: none yet)
+        self.reseed_reference = np.full(settings.restarts, np.nan)
+        # give_up: end the run ("hopeless") where the last reseeding point finds every restart stuck
+        # and none ever solved; set by an escalation that has a later configuration to spend the time on
+        self.give_up = False
+        self.hopeless = False
         self.last_report: EvalReport | None = None
         self._events: list[str] = []  # logged since the last evaluation
         Tensor.realize(*self._state_tensors().values())  # the JIT then captures exactly these buffers
@@ -224,8 +230,7 @@ class Trainer:
         return {"shape": repr(self.shape), "batch": s.batch, "length": s.length, "restarts": s.restarts,
                 "optimizer": s.optimizer, "regularizer": repr(s.regularizer), "device": str(s.device),
                 "state_noise": bool(s.state_noise), "prune": s.prune is not None, "carry": s.carry > 1,
-                "binary": self._binary,
-                "env": {name: os.environ.get(name) for name in jitcache.TINYGRAD_ENV}}
+                "binary": self._binary, "env": jitcache.tinygrad_env()}
 
     def _make_step(self) -> tuple[Any, bool]:
         """The training step: loaded from the step cache when this configuration was captured
@@ -248,6 +253,15 @@ class Trainer:
         jit.cnt = 1
         self._jit_key = key
         return jit, False
+
+    def capture_step(self) -> None:
+        """Capture the training step and store it in the step cache without training on: one call
+        on step 0's batch, whose update is thrown away with this trainer (the background capture
+        of :mod:`bonsaic.train.precapture`). Nothing to do when the step came from the cache."""
+        if self._jit_key is None:
+            return
+        self._jit_step(*self._feed(self._batch(0)))
+        self._cache_step()
 
     def _cache_step(self) -> None:
         """After the first (capturing) call: store the step for the next process."""
@@ -326,6 +340,7 @@ class Trainer:
                           for k, snaps in self.fallbacks.items()},
             "best_reg_step": self.best_reg_step, "recoveries": self.recoveries,
             "reseeds": {str(k): n for k, n in self.reseeds.items()},
+            "reseed_reference": [None if np.isnan(e) else float(e) for e in self.reseed_reference],
         }
         if self.pruner is not None:
             meta["prune"], undo = self.pruner.state()
@@ -342,6 +357,9 @@ class Trainer:
         self.step, self.best_reg_step = int(meta["step"]), int(meta["best_reg_step"])
         self.recoveries = int(meta["recoveries"])
         self.reseeds = {int(k): int(n) for k, n in meta.get("reseeds", {}).items()}
+        reference = meta.get("reseed_reference")
+        if reference is not None and len(reference) == self.settings.restarts:
+            self.reseed_reference = np.array([np.nan if e is None else e for e in reference], np.float64)
         self.best = {
             int(k): Snapshot(info["step"], info["reg"],
                              {name.split(".", 2)[2]: value for name, value in arrays.items()
@@ -449,7 +467,8 @@ class Trainer:
         """Train until step ``until`` (default: ``settings.steps``); returns why it stopped.
 
         ``"steps"``: reached ``until``; ``"patience"``: the best solved regularization loss did not
-        improve for ``settings.patience`` steps; ``"interrupted"``: ``stop()`` said so after a step.
+        improve for ``settings.patience`` steps; ``"hopeless"``: with :attr:`give_up`, the last
+        reseeding point found every restart stuck; ``"interrupted"``: ``stop()`` said so after a step.
         """
         until = self.settings.steps if until is None else until
         while self.step < until:
@@ -469,6 +488,8 @@ class Trainer:
                     on_eval(report)
                 if self._patience_exhausted():
                     return "patience"
+                if self.hopeless:
+                    return "hopeless"
             if stop():
                 return "interrupted"
         return "steps"
@@ -504,8 +525,21 @@ class Trainer:
                 self._load_state_arrays(arrays)
                 for event in events:
                     self._log_event(event)
+        error = np.asarray(mse, dtype=np.float64).reshape(-1)
         if reseed.due(self.step, s.reseed, s.steps):
-            self._reseed(arrays, reseed.stuck(set(self.best), accuracy, np.asarray(mse, dtype=np.float64)))
+            restarts = reseed.stuck(set(self.best), accuracy, error, self.reseed_reference)
+            if self.give_up and not self.best and len(restarts) == s.restarts \
+                    and reseed.last_due(self.step, s.reseed, s.steps):
+                self.hopeless = True
+                self._log_event("every restart stuck at the last fresh start and none ever solved: "
+                                "giving up on this configuration")
+            else:
+                self._reseed(arrays, restarts)
+            self.reseed_reference = error.copy()
+            self.reseed_reference[restarts] = np.nan
+        else:
+            unknown = np.isnan(self.reseed_reference)
+            self.reseed_reference[unknown] = error[unknown]
         if all(np.isfinite(value).all() for value in params.values()):
             self._last_good = (self.step, arrays)
         start, start_step = self._clock

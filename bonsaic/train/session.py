@@ -25,6 +25,7 @@ from bonsaic.train import escalation
 from bonsaic.train.escalation import RunOutcome, escalate
 from bonsaic.train.loop import Trainer
 from bonsaic.train.model import NetShape
+from bonsaic.train.precapture import Precapture
 from bonsaic.train.resources import check_resources
 from bonsaic.train.settings import TrainSettings
 
@@ -84,6 +85,8 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                  deadline: float | None) -> RunOutcome:
         path = paths.checkpoint_of(index)
         if index:
+            if precapture is not None and precapture.wait(index, deadline):
+                _say(f"the step of '{label}' was captured in the background")
             cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
             try:
                 check_output(path, inputs=(paths.spec,), force=force, what="checkpoint")
@@ -95,16 +98,29 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                   file=sys.stderr)
             for warning in warnings:
                 print(warning, file=sys.stderr)
-        return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr, deadline)
+        # a run the budget bounds may give up early when a later configuration can use its time
+        give_up = deadline is not None and index < stages
+        return train_once(run_spec, run_settings, path, paths.log, label, index, quiet, resume, lr, deadline,
+                          give_up)
 
-    stages = len(escalation.planned(spec, settings))
-    return escalate(spec, settings, run_once, time_budget, bound_first=bound_first)
+    planned = escalation.planned(spec, settings)
+    stages = len(planned)
+    # while the first configuration trains, the later ones' steps are captured on the other core
+    precapture = (Precapture.start([stage.change(spec, settings) for stage in planned])  # type: ignore[misc]
+                  if time_budget else None)
+    try:
+        return escalate(spec, settings, run_once, time_budget, bound_first=bound_first)
+    finally:
+        if precapture is not None:
+            precapture.close()
 
 
 def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: Path, label: str, index: int,
-               quiet: bool, resume: Path | None, lr: float | None, deadline: float | None = None) -> RunOutcome:
+               quiet: bool, resume: Path | None, lr: float | None, deadline: float | None = None,
+               give_up: bool = False) -> RunOutcome:
     """One configuration: train (until its steps, Ctrl-C, or the ``time.monotonic()`` ``deadline``),
-    checkpoint, judge the restarts; print the table and why the kept one won."""
+    checkpoint, judge the restarts; print the table and why the kept one won. ``give_up``: stop
+    early where every restart is stuck (:attr:`Trainer.give_up`), leaving the time to the next one."""
     from bonsaic.train import jitcache
     from bonsaic.train.escalation import RunOutcome
     from bonsaic.train.log import LossLog
@@ -116,6 +132,7 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
     if index:
         log.event(0, f"escalation {index}: {label}")
     trainer = Trainer(spec, settings, log)
+    trainer.give_up = give_up
     if trainer.jit_cached:
         print("training step loaded from cache", file=sys.stderr)
     elif jitcache.enabled():
@@ -142,6 +159,8 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
         log.close()
     if reason == "interrupted" and not ctrl_c.requested:
         reason = "time budget"
+    elif reason == "hopeless":
+        reason = "every restart stuck at the last fresh start: the time goes to the next configuration"
     trainer.save(checkpoint)
     try:
         results = judge_restarts(trainer, spec, None if deadline is None else deadline + JUDGE_GRACE)

@@ -1,0 +1,71 @@
+"""The background capture of the escalation's steps: a stage whose step a child captured loads it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bonsaic.spec import load_spec
+from bonsaic.train.loop import Trainer
+from bonsaic.train.precapture import Precapture
+from bonsaic.train.settings import TrainSettings
+from tests import DELAY1_FIXTURE
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BONSAIC_CACHE_DIR", str(tmp_path / "cache"))  # the child inherits it
+    monkeypatch.delenv("BONSAIC_JIT_CACHE", raising=False)
+    return tmp_path / "cache" / "jit"
+
+
+def _config(seed: int = 11, cells: int = 1):  # noqa: ANN202
+    spec = load_spec(DELAY1_FIXTURE)
+    if cells > 1:
+        spec = replace(spec, model=replace(spec.model, cells=spec.model.cells * cells))
+    settings = TrainSettings.from_spec(spec, batch=8, length=3, steps=10, restarts=1, seed=seed, eval_every=5,
+                                       val_sequences=16, schedule=())
+    return spec, settings
+
+
+def test_a_step_captured_in_the_background_is_loaded_and_trains_bit_for_bit_like_a_captured_one(
+        cache: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The child stores the step; the stage loads it instead of capturing, writes its own initial
+    values into it (the child's one update is gone) and trains exactly as a fresh capture does."""
+    spec, settings = _config()
+    monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
+    captured = Trainer(spec, settings)
+    captured.run(until=10)
+    captured.close()
+    monkeypatch.delenv("BONSAIC_JIT_CACHE")
+    background = Precapture.start([(spec, settings)])
+    assert background is not None and background.wait(1, time.monotonic() + 300)
+    background.close()
+    assert len(list(cache.glob("*.pkl"))) == 1
+    loaded = Trainer(spec, settings)
+    assert loaded.jit_cached  # the main process does not capture it again
+    loaded.run(until=10)
+    loaded.close()
+    for name, value in captured.params_numpy().items():
+        np.testing.assert_array_equal(loaded.params_numpy()[name], value, err_msg=name)
+
+
+def test_a_stage_not_yet_started_is_left_to_the_main_process(cache: Path) -> None:
+    """Waiting for stage 2 while the child is still on stage 1 stops the background work: the main
+    process captures stage 2 itself rather than compete with a child, and stage 2 is never stored."""
+    first, second = _config(), _config(cells=2)
+    background = Precapture.start([first, second])
+    assert background is not None
+    assert background.wait(2, time.monotonic() + 300) is False
+    background.close()
+    assert Trainer(*second).jit_cached is False
+
+
+def test_nothing_runs_without_stages_or_with_the_step_cache_off(cache: Path, monkeypatch) -> None:  # noqa: ANN001
+    assert Precapture.start([]) is None
+    monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
+    assert Precapture.start([_config()]) is None
