@@ -17,7 +17,11 @@ training at the budget's end is stopped there, and its restarts are judged as th
 spec or ``--steps`` chose (it always runs to the end); with default steps the first configuration
 stops at the budget's end too. The best result over all runs is kept: proved beats bounded,
 then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
-(Ctrl-C) ends the escalation with the best result so far.
+(Ctrl-C) ends the escalation with the best result so far. A run the budget bounds that has a later
+stage gives up early where every restart is stuck at its last fresh start
+(:attr:`bonsaic.train.loop.Trainer.give_up`), and the later stages' steps are captured in the
+background while the first configuration trains (:mod:`bonsaic.train.precapture`); both leave the
+stages more of the budget to train in.
 
 Binary states come first after continuous ones because they were measured to turn tasks that ended
 unproved into proved ones (``benchmarks/TASKS.md``, "Binary states"). After binary states a cell

@@ -85,7 +85,7 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                  deadline: float | None) -> RunOutcome:
         path = paths.checkpoint_of(index)
         if index:
-            if precapture is not None and precapture.wait(index, deadline):
+            if precapture is not None and precapture.ready(index):
                 _say(f"the step of '{label}' was captured in the background")
             cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
             try:
