@@ -36,7 +36,7 @@ def capture(spec: Any, settings: TrainSettings) -> None:
     in the step cache (nothing if it is there already)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops us
     try:
-        os.nice(NICENESS)
+        os.nice(NICENESS)  # where the parent could not lower our priority (the niceness is capped at 19)
     except OSError:
         pass
     from bonsaic.train.loop import Trainer
@@ -78,6 +78,10 @@ class Precapture:
                 self._child = context.Process(target=capture, args=(spec, settings),
                                               name=f"bonsaic-precapture-{index + 1}", daemon=True)
                 self._child.start()
+                try:  # at once, not only when the child gets to it: its imports take seconds of CPU
+                    os.setpriority(os.PRIO_PROCESS, self._child.pid or 0, NICENESS)
+                except (OSError, AttributeError):
+                    pass
             self._child.join()
             if self._child.exitcode == 0:
                 self._finished.add(index)
