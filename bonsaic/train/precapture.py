@@ -31,6 +31,11 @@ from bonsaic.train.settings import TrainSettings
 NICENESS = 19  # the lowest priority: the child gets a core only when training leaves it idle
 
 
+def enabled() -> bool:
+    """``BONSAIC_PRECAPTURE=0`` (or false, no, off) turns the background capture off."""
+    return os.environ.get("BONSAIC_PRECAPTURE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def capture(spec: Any, settings: TrainSettings) -> None:
     """In a child process: build the trainer for ``(spec, settings)`` and store its captured step
     in the step cache (nothing if it is there already)."""
@@ -63,9 +68,10 @@ class Precapture:
 
     @classmethod
     def start(cls, configs: list[tuple[Any, TrainSettings]]) -> Precapture | None:
-        """A running precapture, or None where it cannot help: nothing to capture, or the step
-        cache is off (a capture in another process would be lost)."""
-        if not configs or not jitcache.enabled():
+        """A running precapture, or None where it cannot help or is not wanted: nothing to
+        capture, the step cache is off (a capture in another process would be lost), or
+        ``BONSAIC_PRECAPTURE=0`` (a machine with one core, or to measure what it saves)."""
+        if not configs or not jitcache.enabled() or not enabled():
             return None
         return cls(configs)
 

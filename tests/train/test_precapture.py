@@ -69,7 +69,10 @@ def test_a_stage_not_captured_yet_stops_the_background_work(cache: Path) -> None
     assert Trainer(*first).jit_cached is False and Trainer(*second).jit_cached is False
 
 
-def test_nothing_runs_without_stages_or_with_the_step_cache_off(cache: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_nothing_runs_without_stages_switched_off_or_with_the_step_cache_off(cache: Path, monkeypatch) -> None:  # noqa: ANN001
     assert Precapture.start([]) is None
+    monkeypatch.setenv("BONSAIC_PRECAPTURE", "off")
+    assert Precapture.start([_config()]) is None
+    monkeypatch.delenv("BONSAIC_PRECAPTURE")
     monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
     assert Precapture.start([_config()]) is None
