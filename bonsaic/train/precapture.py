@@ -12,8 +12,9 @@ and the loop's host wait naps), so :class:`Precapture` uses the other one: a thr
 child process per later stage, in the escalation's order, at a lower priority (``nice``); the child
 builds that stage's trainer, runs its capturing call and stores the step in the step cache
 (:mod:`bonsaic.train.jitcache`), from which the stage then loads it in seconds. Before a stage
-starts, :meth:`Precapture.ready` says whether its capture finished; if not, the background work
-stops and the main process captures the stage as before. Nothing here changes what is trained: a loaded
+starts, :meth:`Precapture.ready` says whether its capture finished, waiting for a child that is
+still on it; a stage whose capture has not begun stops the background work and is captured by the
+main process as before. Nothing here changes what is trained: a loaded
 step computes what a captured one does, and the trainer writes its own initial values into it.
 """
 
@@ -23,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from typing import Any
 
 from bonsaic.train import jitcache
@@ -61,6 +63,8 @@ class Precapture:
         self._configs = configs
         self._closed = False
         self._finished: set[int] = set()  # stages (0-based) whose child stored the step and exited cleanly
+        self._done = [threading.Event() for _ in configs]  # set when a stage's child has exited
+        self._current = -1  # the stage (0-based) whose child runs or ran last
         self._child: multiprocessing.process.BaseProcess | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name="bonsaic-precapture", daemon=True)
@@ -81,6 +85,7 @@ class Precapture:
             with self._lock:
                 if self._closed:
                     break
+                self._current = index
                 self._child = context.Process(target=capture, args=(spec, settings),
                                               name=f"bonsaic-precapture-{index + 1}", daemon=True)
                 self._child.start()
@@ -91,23 +96,35 @@ class Precapture:
             self._child.join()
             if self._child.exitcode == 0:
                 self._finished.add(index)
+            self._done[index].set()
 
-    def ready(self, index: int) -> bool:
-        """When stage ``index`` (1-based, as in the escalation) starts: True if its step was
-        captured in the background. Otherwise the background work stops (a child still capturing
-        it is terminated) and the main process captures the stage itself: waiting would be
-        unbounded, since on a machine whose cores are both busy the child at the lowest priority
-        barely runs (in the suite's two runs side by side it got 2-4% of a core, and a stage that
-        waited for it reached the end of the budget before it began)."""
+    def ready(self, index: int, deadline: float | None = None) -> bool:
+        """When stage ``index`` (1-based, as in the escalation) starts: True if its step is in the
+        step cache from the background. A child still capturing it gets its normal priority back
+        where the system allows (the main process now waits, idle, so the child takes the core it
+        would use) and is waited for until ``deadline`` (a ``time.monotonic()`` time): it has done
+        part of the work, which capturing again would repeat. Otherwise the background work stops
+        and the main process captures the stage itself."""
         position = index - 1
         if position in self._finished:
             return True
+        with self._lock:
+            child = self._child if self._current == position and not self._closed else None
+        if child is not None and child.is_alive():
+            try:
+                os.setpriority(os.PRIO_PROCESS, child.pid or 0, 0)
+            except (OSError, AttributeError):
+                pass  # not permitted: at the lowest priority it still gets a core nothing else uses
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self._done[position].wait(timeout)
+            if position in self._finished:
+                return True
         with self._lock:
             self._stop_locked()
         return False
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait until every capture has finished (tests; the escalation never waits)."""
+        """Wait until every capture has finished (for tests)."""
         self._thread.join(timeout)
 
     def _stop_locked(self) -> None:

@@ -85,8 +85,13 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
                  deadline: float | None) -> RunOutcome:
         path = paths.checkpoint_of(index)
         if index:
-            if precapture is not None and precapture.ready(index):
-                _say(f"the step of '{label}' was captured in the background")
+            if precapture is not None:
+                if precapture.ready(index, deadline):
+                    _say(f"the step of '{label}' was captured in the background")
+                elif deadline is not None and time.monotonic() >= deadline:
+                    _say(f"not escalating to '{label}': the time budget ran out while its step was being "
+                         "captured in the background")
+                    return RunOutcome(None, False, label, str(path))
             cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in run_spec.model.cells)
             try:
                 check_output(path, inputs=(paths.spec,), force=force, what="checkpoint")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,15 +56,25 @@ def test_a_step_captured_in_the_background_is_loaded_and_trains_bit_for_bit_like
         np.testing.assert_array_equal(loaded.params_numpy()[name], value, err_msg=name)
 
 
-def test_a_stage_not_captured_yet_stops_the_background_work(cache: Path) -> None:
-    """Reaching stage 1 while its child is still capturing: the child is terminated (the main
-    process captures the stage itself, never waits), and nothing after it is captured."""
+def test_a_stage_still_being_captured_is_waited_for(cache: Path) -> None:
+    """Reaching stage 1 while its child is still capturing: the main process waits for it (the
+    work is half done) rather than capture again."""
+    background = Precapture.start([_config()])
+    assert background is not None
+    assert background.ready(1, time.monotonic() + 300)  # a fresh interpreter takes seconds: not done yet
+    background.close()
+    assert Trainer(*_config()).jit_cached
+
+
+def test_a_stage_not_begun_stops_the_background_work(cache: Path) -> None:
+    """Waiting for stage 1 until a deadline that has passed, then asking for stage 2, which no child
+    has begun: the background work stops and nothing more is captured."""
     first, second = _config(), _config(cells=2)
     background = Precapture.start([first, second])
     assert background is not None
-    assert background.ready(1) is False  # a fresh interpreter takes seconds to start: not done yet
-    background.join(60)
+    assert background.ready(1, time.monotonic()) is False  # deadline already passed: no wait
     assert background.ready(2) is False
+    background.join(60)
     background.close()
     assert not list(cache.glob("*.pkl"))
     assert Trainer(*first).jit_cached is False and Trainer(*second).jit_cached is False
