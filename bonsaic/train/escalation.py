@@ -19,9 +19,10 @@ stops at the budget's end too. The best result over all runs is kept: proved bea
 then fewest edges after ``clip,dce``, then the lower regularization loss. A run that was interrupted
 (Ctrl-C) ends the escalation with the best result so far. A run the budget bounds that has a later
 stage gives up early where every restart is stuck at its last fresh start
-(:attr:`bonsaic.train.loop.Trainer.give_up`), and the later stages' steps are captured in the
-background while the first configuration trains (:mod:`bonsaic.train.precapture`); both leave the
-stages more of the budget to train in.
+(:attr:`bonsaic.train.loop.Trainer.give_up`), leaving the later stages more of the budget to train
+in. (With ``BONSAIC_PRECAPTURE=1`` the later stages' steps are captured in the background while
+the first configuration trains, :mod:`bonsaic.train.precapture`; off by default, not measured to
+help.)
 
 Binary states come first after continuous ones because they were measured to turn tasks that ended
 unproved into proved ones (``benchmarks/TASKS.md``, "Binary states"). After binary states a cell

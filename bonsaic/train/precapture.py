@@ -16,6 +16,16 @@ starts, :meth:`Precapture.ready` says whether its capture finished, waiting for 
 still on it; a stage whose capture has not begun stops the background work and is captured by the
 main process as before. Nothing here changes what is trained: a loaded
 step computes what a captured one does, and the trainer writes its own initial values into it.
+
+**Off by default** (``BONSAIC_PRECAPTURE=1`` turns it on), because measurement did not show a gain
+(benchmarks/TASKS.md, "Improving restarts, stuck configurations and stages captured in the
+background"). With two trainings side by side no child finished a capture in the whole suite run.
+Alone on the machine, gray_counter was proved in 305 s with it off (at step 1300 of its third
+configuration, two cells), but not with it on and waiting: the child had the wider cell's step
+ready, yet was still compiling the two-cell step, on one core (tinygrad gives a daemon process no
+compile pool, where the main process compiles on both), when that stage was reached, and the budget
+ran out while the stage waited. What would make it pay: a child that compiles as fast as the main
+process, or captures only the stage most likely to be needed.
 """
 
 from __future__ import annotations
@@ -34,8 +44,9 @@ NICENESS = 19  # the lowest priority: the child gets a core only when training l
 
 
 def enabled() -> bool:
-    """``BONSAIC_PRECAPTURE=0`` (or false, no, off) turns the background capture off."""
-    return os.environ.get("BONSAIC_PRECAPTURE", "1").strip().lower() not in ("0", "false", "no", "off")
+    """``BONSAIC_PRECAPTURE=1`` (or true, yes, on) turns the background capture on; it is off by
+    default because it was not measured to help (module docstring)."""
+    return os.environ.get("BONSAIC_PRECAPTURE", "0").strip().lower() in ("1", "true", "yes", "on")
 
 
 def capture(spec: Any, settings: TrainSettings) -> None:
@@ -72,9 +83,9 @@ class Precapture:
 
     @classmethod
     def start(cls, configs: list[tuple[Any, TrainSettings]]) -> Precapture | None:
-        """A running precapture, or None where it cannot help or is not wanted: nothing to
-        capture, the step cache is off (a capture in another process would be lost), or
-        ``BONSAIC_PRECAPTURE=0`` (a machine with one core, or to measure what it saves)."""
+        """A running precapture, or None where it is off (the default; ``BONSAIC_PRECAPTURE=1``
+        turns it on) or cannot help: nothing to capture, or the step cache is off (a capture in
+        another process would be lost)."""
         if not configs or not jitcache.enabled() or not enabled():
             return None
         return cls(configs)

@@ -20,6 +20,7 @@ from tests import DELAY1_FIXTURE
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BONSAIC_CACHE_DIR", str(tmp_path / "cache"))  # the child inherits it
     monkeypatch.delenv("BONSAIC_JIT_CACHE", raising=False)
+    monkeypatch.setenv("BONSAIC_PRECAPTURE", "1")  # off by default
     return tmp_path / "cache" / "jit"
 
 
@@ -80,10 +81,10 @@ def test_a_stage_not_begun_stops_the_background_work(cache: Path) -> None:
     assert Trainer(*first).jit_cached is False and Trainer(*second).jit_cached is False
 
 
-def test_nothing_runs_without_stages_switched_off_or_with_the_step_cache_off(cache: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_nothing_runs_by_default_without_stages_or_with_the_step_cache_off(cache: Path, monkeypatch) -> None:  # noqa: ANN001
     assert Precapture.start([]) is None
-    monkeypatch.setenv("BONSAIC_PRECAPTURE", "off")
-    assert Precapture.start([_config()]) is None
     monkeypatch.delenv("BONSAIC_PRECAPTURE")
+    assert Precapture.start([_config()]) is None  # the default
+    monkeypatch.setenv("BONSAIC_PRECAPTURE", "yes")
     monkeypatch.setenv("BONSAIC_JIT_CACHE", "0")
     assert Precapture.start([_config()]) is None
