@@ -110,7 +110,7 @@ def grow(spec: Any, settings: TrainSettings, paths: SessionPaths, *, quiet: bool
 
     planned = escalation.planned(spec, settings)
     stages = len(planned)
-    # while the first configuration trains, the later ones' steps are captured on the other core
+    # with BONSAIC_PRECAPTURE=1 (off by default), the later stages' steps are captured in the background
     precapture = (Precapture.start([stage.change(spec, settings) for stage in planned])  # type: ignore[misc]
                   if time_budget else None)
     try:
