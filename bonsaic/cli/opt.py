@@ -50,7 +50,7 @@ def opt_command(
     model: Annotated[Path, typer.Argument(help="The model to optimise (.ir, with its embedded spec; - reads standard input).")],
     pipeline: Annotated[str | None, typer.Option(
         "-p", "--pipeline", help="Passes to run, e.g. 'clip{max=0.5},quantize,dce' "
-        "(default: clip,freeze,inline,cse,bypass,prune,quantize,reinit,fold,merge,dce; see `bonsaic passes`).")] = None,
+        "(default: clip,freeze,inline,cse,bypass,refit,prune,quantize,reinit,fold,merge,refit,dce; see `bonsaic passes`).")] = None,
     emit: Annotated[Emit, typer.Option(help="Back end for the result.")] = Emit.ir,
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write here (atomically) instead of stdout (- is stdout).")] = None,

@@ -14,11 +14,12 @@ from bonsaic.passes.inline import Inline
 from bonsaic.passes.merge import Merge
 from bonsaic.passes.prune import Prune
 from bonsaic.passes.quantize import Quantize
+from bonsaic.passes.refit import Refit
 from bonsaic.passes.reinit import Reinit
 
 PASSES: dict[str, type[Pass]] = {
     cls.name: cls for cls in (Clip, Prune, Freeze, Inline, CommonSubexpressions, Bypass, Quantize, Reinit, Fold, Merge,
-                           DeadCodeElimination, Booleanize)
+                           Refit, DeadCodeElimination, Booleanize)
 }
 
-DEFAULT_PIPELINE = "clip,freeze,inline,cse,bypass,prune,quantize,reinit,fold,merge,dce"
+DEFAULT_PIPELINE = "clip,freeze,inline,cse,bypass,refit,prune,quantize,reinit,fold,merge,refit,dce"

@@ -1,0 +1,196 @@
+"""``refit``: a neuron's whole cone becomes one neuron over the step's inputs and states, where one suffices.
+
+Training grows a cell and a dense layer, and the other passes only ever remove single weights or
+merge equal nodes, so a function of two variables can stay spread over four neurons: replace111's
+default training wrote ``y`` as a dense neuron over three cell neurons that each read ``x`` and a
+state, eleven edges for what one neuron over ``x`` and the two states computes.
+
+When the exploration closes, every node is a function on a finite set of reachable (input, state)
+values. For a neuron ``T`` this pass searches for the smallest set of inputs and states that
+determines ``T`` and a single ``sign_ameo`` neuron over them that reproduces it on every reachable
+step; if rewriting ``T`` in place into that neuron (its old cone left to ``dce``) shrinks the graph,
+the rewrite is made. What "reproduces" means depends on who reads ``T``:
+
+* ``T`` takes only the values -1 and +1 (a binary state's ``next`` neuron, a two-valued hidden
+  neuron): the new neuron gives exactly the same values, so nothing downstream can tell;
+* ``T`` is read only by outputs, which decode the sign: the new neuron keeps the sign.
+
+``sign_ameo`` is +1 on ``(-2, 0)`` and above 2, -1 elsewhere. The search tries integer weights in
+``{-3..3}`` (no zero: the set of variables is chosen separately) and then a scale and bias: a
+*threshold* (every true step's weighted sum above every false step's) gets a bias in the middle and
+the smallest power-of-two scale that puts every step at least 1 away from the jumps; on up to
+``BAND_SUPPORT`` variables a *band* is also tried (the true steps' sums between the false ones',
+as an XOR needs), on a grid of scales and biases, at least ``MARGIN`` away from every jump. The
+weights found are dyadic, so the sums are exact in floating point.
+
+Whatever the search proposes, the verifier decides: the rewritten graph is kept only if it still
+implements the spec. Without a closed exploration the pass does nothing (the reachable set is
+not known, so no refit can be justified).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from bonsaic.ir.activations import Activation
+from bonsaic.ir.graph import Graph
+from bonsaic.passes.base import Pass, PassContext
+
+MAX_SUPPORT = 4  # variables a refitted neuron may read (the search is exponential in it)
+BAND_SUPPORT = 3  # variables up to which non-monotone (band) neurons are searched too
+WEIGHTS = (1.0, -1.0, 2.0, -2.0, 3.0, -3.0)
+MARGIN = 0.5  # least distance of a band neuron's pre-activation from sign_ameo's jumps
+_BAND_SCALES = np.array([0.5, 1.0, 2.0, 4.0])
+_BAND_BIASES = np.arange(-24.0, 24.0 + 0.25, 0.25)
+_JUMPS = np.array([-2.0, 0.0, 2.0])
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One neuron ``sign_ameo(sum(w * var) + bias)``."""
+
+    inputs: tuple[tuple[str, float], ...]
+    bias: float
+
+
+_SIGN_AMEO = Activation.sign_ameo()
+
+
+def variables_behind(graph: Graph, node: str) -> list[str]:
+    """The inputs and states ``node`` depends on within one step (through neurons), in graph order."""
+    sources = {n.name: [src for src, _ in n.inputs] for n in graph.neurons}
+    seen: set[str] = set()
+    todo = [node]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(sources.get(name, []))
+    return [name for name in [*graph.inputs, *(s.name for s in graph.states)] if name in seen]
+
+
+def _threshold(points: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Scaled weights and bias putting every true point's sum above 2 and every false one's below -2."""
+    sums = points @ w
+    lo, hi = sums[~labels].max(), sums[labels].min()
+    if lo >= hi:
+        return None
+    scale = 1.0
+    while scale * (hi - lo) / 2 < 3.0:  # at least 1 away from the jump at +-2
+        scale *= 2.0
+    while scale * (hi - lo) / 2 >= 6.0 and scale > 1.0 / 64:
+        scale /= 2.0
+    return scale * w, float(-scale * (lo + hi) / 2) + 0.0  # + 0.0: no -0.0 in the IR
+
+
+def _band(points: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A scale and bias from the grid under which ``sign_ameo`` of the sums gives ``labels`` with margin."""
+    sums = points @ w
+    z = _BAND_SCALES[:, None, None] * sums[None, None, :] + _BAND_BIASES[None, :, None]
+    right = np.all(_SIGN_AMEO(z) == np.where(labels, 1.0, -1.0), axis=2)
+    clear = np.min(np.abs(z[..., None] - _JUMPS), axis=(2, 3)) >= MARGIN
+    found = np.argwhere(right & clear)
+    if len(found) == 0:
+        return None
+    i, j = min(found.tolist(), key=lambda ij: (abs(_BAND_BIASES[ij[1]]), ij[0]))
+    return _BAND_SCALES[i] * w, float(_BAND_BIASES[j])
+
+
+def find_fit(names: list[str], points: np.ndarray, labels: np.ndarray, max_inputs: int) -> Fit | None:
+    """The neuron over the fewest of ``names`` (columns of ``points``, one row per reachable step)
+    whose sign_ameo is +1 exactly on the ``labels`` rows; None if none reads at most ``max_inputs``."""
+    if labels.all() or not labels.any():
+        return Fit((), 3.0 if labels.all() else -3.0)
+    for k in range(1, min(max_inputs, MAX_SUPPORT, len(names)) + 1):
+        for subset in itertools.combinations(range(len(names)), k):
+            sub = points[:, subset]
+            rows, index = np.unique(sub, axis=0, return_inverse=True)
+            index = index.ravel()
+            row_labels = np.zeros(len(rows), dtype=bool)
+            row_labels[index[labels]] = True
+            if np.any(row_labels[index] != labels):  # these variables do not determine the target
+                continue
+            for w in sorted(itertools.product(WEIGHTS, repeat=k), key=lambda w: sum(map(abs, w))):
+                weights = np.array(w)
+                fit = _threshold(rows, row_labels, weights)
+                if fit is None and k <= BAND_SUPPORT:
+                    fit = _band(rows, row_labels, weights)
+                if fit is not None:
+                    scaled, bias = fit
+                    return Fit(tuple((names[i], float(v)) for i, v in zip(subset, scaled, strict=True)), bias)
+    return None
+
+
+def _sign_act(graph: Graph) -> tuple[Graph, str]:
+    """``graph`` with a ``sign_ameo`` activation (the one it has, or a new one) and that one's name."""
+    for name, act in graph.acts.items():
+        if act == Activation.sign_ameo():
+            return graph, name
+    name = next(n for n in (f"S{i}" if i else "S" for i in itertools.count()) if n not in graph.acts)
+    out = graph.copy()
+    out.acts[name] = Activation.sign_ameo()
+    return out, name
+
+
+def _how_read(graph: Graph, node: str) -> str:
+    """"neurons" if a neuron or a state reads ``node``, "outputs" if only outputs do, "" if nothing."""
+    if any(src == node for n in graph.neurons for src, _ in n.inputs) or any(
+            s.next == node for s in graph.states):
+        return "neurons"
+    return "outputs" if any(o.source == node for o in graph.outputs) else ""
+
+
+def _size(graph: Graph) -> tuple[int, int]:
+    return graph.edge_count(), len(graph.neurons)
+
+
+@dataclass(frozen=True)
+class Refit(Pass):
+    """Rewrite neurons, latest first, into single ``sign_ameo`` neurons over the fewest inputs and
+    states that determine them on the reachable set, wherever that shrinks the graph (edges, then
+    neurons); one verification of the result decides. Needs a closed exploration."""
+
+    name = "refit"
+
+    def run(self, graph: Graph, ctx: PassContext) -> Graph:
+        from bonsaic.passes.dce import eliminate_dead_nodes  # dce's module imports the base pass module
+
+        exploration = ctx.explore(graph)
+        if not exploration.closed:
+            ctx.note("exploration did not close; nothing refitted")
+            return graph
+        values = exploration.node_values
+        current = eliminate_dead_nodes(graph)
+        done: list[str] = []
+        for name in reversed([n.name for n in current.neurons]):
+            if name not in {n.name for n in current.neurons}:
+                continue  # died with an earlier refit's cone
+            readers = _how_read(current, name)
+            target = values[name] + 0.0
+            if readers == "neurons" and not np.all((target == 1.0) | (target == -1.0)):
+                continue  # its exact values matter and sign_ameo gives only +-1
+            if not readers:
+                continue
+            names = variables_behind(current, name)
+            points = np.stack([values[v] + 0.0 for v in names], axis=1) if names else np.zeros((len(target), 0))
+            # the neuron's cone costs this many edges; a refit must read fewer variables to pay
+            emptied = current.copy()
+            emptied.neuron(name).inputs = []
+            cone = current.edge_count() - eliminate_dead_nodes(emptied).edge_count()
+            fit = find_fit(names, points, target > 0, cone - 1) if cone > 0 else None
+            if fit is None:
+                continue
+            trial, act = _sign_act(current)
+            trial = trial.copy()
+            neuron = trial.neuron(name)
+            neuron.act, neuron.inputs, neuron.bias = act, list(fit.inputs), fit.bias
+            trial = eliminate_dead_nodes(trial)
+            if _size(trial) < _size(current):
+                current = trial
+                done.append(f"{name} ({len(fit.inputs)} edges, cone of {cone})")
+        if not done:
+            return graph
+        return ctx.keep_if_equivalent(graph, current, "refitted graph", "refitted " + ", ".join(done))

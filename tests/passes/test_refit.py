@@ -1,0 +1,112 @@
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bonsaic.ir.activations import Activation
+from bonsaic.ir.graph import Neuron, State
+from bonsaic.passes.refit import Fit, Refit, find_fit, variables_behind
+from tests.passes import graphs
+from tests.passes.oracle import TraceExploration, oracle_for
+
+SIGN_AMEO = Activation.sign_ameo()
+
+
+def _bits(k: int) -> np.ndarray:
+    return np.array(list(itertools.product([-1.0, 1.0], repeat=k)))
+
+
+def _evaluate(fit: Fit, names: list[str], points: np.ndarray) -> np.ndarray:
+    z = np.full(len(points), fit.bias)
+    for name, w in fit.inputs:
+        z = z + w * points[:, names.index(name)]
+    return SIGN_AMEO(z) > 0
+
+
+def test_a_threshold_function_gets_one_neuron_over_exactly_its_variables():
+    names = ["a", "b", "c"]
+    points = _bits(3)
+    labels = (points[:, 0] > 0) & (points[:, 2] > 0)  # a and c; b does not matter
+    fit = find_fit(names, points, labels, max_inputs=3)
+    assert fit is not None and {n for n, _ in fit.inputs} == {"a", "c"}
+    assert np.array_equal(_evaluate(fit, names, points), labels)
+
+
+def test_xor_needs_the_band_of_sign_ameo():
+    names = ["a", "b"]
+    points = _bits(2)
+    labels = points[:, 0] != points[:, 1]
+    fit = find_fit(names, points, labels, max_inputs=2)
+    assert fit is not None and len(fit.inputs) == 2
+    assert np.array_equal(_evaluate(fit, names, points), labels)
+
+
+def test_no_fit_within_the_allowed_inputs_and_constants_need_none():
+    points = _bits(3)
+    labels = (points[:, 0] > 0) & (points[:, 1] > 0) & (points[:, 2] > 0)
+    assert find_fit(["a", "b", "c"], points, labels, max_inputs=2) is None
+    assert find_fit(["a"], _bits(1), np.array([True, True]), max_inputs=0) == Fit((), 3.0)
+    assert find_fit(["a"], _bits(1), np.array([False, False]), max_inputs=0) == Fit((), -3.0)
+
+
+def test_parity_of_three_is_one_neuron_too():
+    # a + b + c is -3, -1, 1 or 3 and sign_ameo alternates over exactly those: -1, +1, -1, +1
+    points = _bits(3)
+    labels = np.prod(points, axis=1) > 0
+    fit = find_fit(["a", "b", "c"], points, labels, max_inputs=3)
+    assert fit is not None and np.array_equal(_evaluate(fit, ["a", "b", "c"], points), labels)
+
+
+def test_variables_that_do_not_determine_the_target_are_not_used():
+    # the label depends on b, but a alone is tried first: a does not determine it (rows 0 and 1)
+    points = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]])
+    labels = np.array([False, True, True])
+    fit = find_fit(["a", "b"], points, labels, max_inputs=2)
+    assert fit is not None and [n for n, _ in fit.inputs] == ["b"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0]), min_size=1, max_size=4),
+       st.sampled_from([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]))
+def test_every_threshold_function_of_bits_is_found_and_reproduced(weights, bias):
+    names = [f"v{i}" for i in range(len(weights))]
+    points = _bits(len(weights))
+    labels = points @ np.array(weights) + bias > 0
+    fit = find_fit(names, points, labels, max_inputs=len(weights))
+    assert fit is not None
+    assert np.array_equal(_evaluate(fit, names, points), labels)
+
+
+def test_variables_behind_follow_neurons_within_the_step_only():
+    g = graphs.clean_delay()  # r reads x; s's next is r; o reads s
+    assert variables_behind(g, "o") == ["s"]
+    assert variables_behind(g, "r") == ["x"]
+
+
+def test_a_cone_over_one_variable_becomes_one_neuron():
+    # y = x[n-1] through two neurons: o = L(3 p), p = H(3 s); refit reads s directly
+    g = graphs.graph(["x"], [State("s", -1.0, "r")], [
+        Neuron("r", "H", [("x", 3.0)]), Neuron("p", "H", [("s", 3.0)]), Neuron("o", "L", [("p", 3.0)])])
+    oracle = oracle_for(g)
+    result = Refit().run(g, oracle.context())
+    assert oracle.equivalent(result)
+    assert [n.name for n in result.neurons] == ["r", "o"]
+    o = result.neuron("o")
+    assert result.acts[o.act] == SIGN_AMEO and [src for src, _ in o.inputs] == ["s"]
+
+
+def test_a_neuron_whose_exact_value_is_read_is_left_alone_unless_it_is_plus_or_minus_one():
+    # q takes +-0.75 and +-0.25 and a state carries it to the output: sign_ameo gives only +-1, so q stays
+    g = graphs.graph(["x"], [State("s", -1.0, "r"), State("t", 0.0, "q")], [
+        Neuron("r", "H", [("x", 3.0)]), Neuron("q", "L", [("s", 0.5), ("x", 0.25)])], source="t")
+    oracle = oracle_for(g)
+    result = Refit().run(g, oracle.context())
+    assert result.neuron("q") == g.neuron("q")
+
+
+def test_without_a_closed_exploration_nothing_changes():
+    g = graphs.clean_delay()
+    ctx = oracle_for(g).context()
+    ctx.explorer = lambda graph: TraceExploration(False, {})
+    assert Refit().run(g, ctx) is g
