@@ -18,10 +18,14 @@ the rewrite is made. What "reproduces" means depends on who reads ``T``:
 ``sign_ameo`` is +1 on ``(-2, 0)`` and above 2, -1 elsewhere. The search tries integer weights in
 ``{-3..3}`` (no zero: the set of variables is chosen separately) and then a scale and bias: a
 *threshold* (every true step's weighted sum above every false step's) gets a bias in the middle and
-the smallest power-of-two scale that puts every step at least 1 away from the jumps; on up to
-``BAND_SUPPORT`` variables a *band* is also tried (the true steps' sums between the false ones',
-as an XOR needs), on a grid of scales and biases, at least ``MARGIN`` away from every jump. The
+the smallest power-of-two scale that puts every step at least 1 away from the jumps; where no
+threshold exists, a *band* is tried (the true steps' sums between the false ones', as an XOR needs), on a grid of scales and biases, at least ``MARGIN`` away from every jump. The
 weights found are dyadic, so the sums are exact in floating point.
+
+Then a state that the other inputs and states determine on every reachable step (a learned
+redundant bit) is dropped where each neuron that reads it can be refitted over the others and the
+graph gets smaller. The pass never re-encodes the states: it keeps the variables training found and
+rewrites only what is computed from them within a step.
 
 Whatever the search proposes, the verifier decides: the rewritten graph is kept only if it still
 implements the spec. Without a closed exploration the pass does nothing (the reachable set is
@@ -30,6 +34,7 @@ not known, so no refit can be justified).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -37,10 +42,10 @@ import numpy as np
 
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
-from bonsaic.passes.base import Pass, PassContext
+from bonsaic.passes.base import Pass, PassContext, size_counts
 
 MAX_SUPPORT = 4  # variables a refitted neuron may read (the search is exponential in it)
-BAND_SUPPORT = 3  # variables up to which non-monotone (band) neurons are searched too
+BAND_CELLS = 1 << 20  # pre-activations the band search evaluates at once (8 MiB, 32 MiB of distances)
 WEIGHTS = (1.0, -1.0, 2.0, -2.0, 3.0, -3.0)
 MARGIN = 0.5  # least distance of a band neuron's pre-activation from sign_ameo's jumps
 _BAND_SCALES = np.array([0.5, 1.0, 2.0, 4.0])
@@ -86,17 +91,43 @@ def _threshold(points: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[n
     return scale * w, float(-scale * (lo + hi) / 2) + 0.0  # + 0.0: no -0.0 in the IR
 
 
-def _band(points: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """A scale and bias from the grid under which ``sign_ameo`` of the sums gives ``labels`` with margin."""
-    sums = points @ w
-    z = _BAND_SCALES[:, None, None] * sums[None, None, :] + _BAND_BIASES[None, :, None]
-    right = np.all(_SIGN_AMEO(z) == np.where(labels, 1.0, -1.0), axis=2)
-    clear = np.min(np.abs(z[..., None] - _JUMPS), axis=(2, 3)) >= MARGIN
-    found = np.argwhere(right & clear)
-    if len(found) == 0:
-        return None
-    i, j = min(found.tolist(), key=lambda ij: (abs(_BAND_BIASES[ij[1]]), ij[0]))
-    return _BAND_SCALES[i] * w, float(_BAND_BIASES[j])
+def _at_most_three_turns(sums: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per candidate (columns of ``sums``): whether the labels, in the order of the weighted sums,
+    change at most three times and equal sums carry equal labels -- what ``sign_ameo``'s four
+    pieces (-1, +1, -1, +1) need before any scale and bias is tried."""
+    order = np.argsort(sums, axis=0, kind="stable")
+    ordered = np.take_along_axis(sums, order, axis=0)
+    lab = labels[order]
+    changes = lab[1:] != lab[:-1]
+    ties = ordered[1:] == ordered[:-1]
+    return ~np.any(changes & ties, axis=0) & (changes.sum(axis=0) <= 3)
+
+
+def _band(points: np.ndarray, labels: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The first of ``candidates`` (weight vectors, one per row) with a scale and bias from the grid
+    under which ``sign_ameo`` of the sums gives ``labels`` at least ``MARGIN`` away from every jump."""
+    want = np.where(labels, 1.0, -1.0)
+    candidates = candidates[_at_most_three_turns(points @ candidates.T, labels)]
+    chunk = max(1, BAND_CELLS // (len(_BAND_SCALES) * len(_BAND_BIASES) * max(1, len(points))))
+    for start in range(0, len(candidates), chunk):
+        block = candidates[start:start + chunk]
+        sums = block @ points.T  # [candidates, points]
+        z = _BAND_SCALES[None, :, None, None] * sums[:, None, None, :] + _BAND_BIASES[None, None, :, None]
+        right = np.all(_SIGN_AMEO(z) == want, axis=3)
+        clear = np.min(np.abs(z[..., None] - _JUMPS), axis=(3, 4)) >= MARGIN
+        found = right & clear  # [candidates, scales, biases]
+        hits = np.flatnonzero(found.any(axis=(1, 2)))
+        if len(hits):
+            c = int(hits[0])
+            i, j = min(np.argwhere(found[c]).tolist(), key=lambda ij: (abs(_BAND_BIASES[ij[1]]), ij[0]))
+            return _BAND_SCALES[i] * block[c], float(_BAND_BIASES[j])
+    return None
+
+
+@functools.cache
+def _weight_vectors(k: int) -> np.ndarray:
+    """Every vector of ``k`` weights from :data:`WEIGHTS`, the smallest total magnitude first."""
+    return np.array(sorted(itertools.product(WEIGHTS, repeat=k), key=lambda w: sum(map(abs, w))))
 
 
 def find_fit(names: list[str], points: np.ndarray, labels: np.ndarray, max_inputs: int) -> Fit | None:
@@ -113,14 +144,14 @@ def find_fit(names: list[str], points: np.ndarray, labels: np.ndarray, max_input
             row_labels[index[labels]] = True
             if np.any(row_labels[index] != labels):  # these variables do not determine the target
                 continue
-            for w in sorted(itertools.product(WEIGHTS, repeat=k), key=lambda w: sum(map(abs, w))):
-                weights = np.array(w)
-                fit = _threshold(rows, row_labels, weights)
-                if fit is None and k <= BAND_SUPPORT:
-                    fit = _band(rows, row_labels, weights)
-                if fit is not None:
-                    scaled, bias = fit
-                    return Fit(tuple((names[i], float(v)) for i, v in zip(subset, scaled, strict=True)), bias)
+            candidates = _weight_vectors(k)
+            sums = rows @ candidates.T  # [rows, candidates]
+            separable = sums[~row_labels].max(axis=0) < sums[row_labels].min(axis=0)
+            fit = (_threshold(rows, row_labels, candidates[int(np.argmax(separable))]) if separable.any()
+                   else _band(rows, row_labels, candidates))
+            if fit is not None:
+                scaled, bias = fit
+                return Fit(tuple((names[i], float(v)) for i, v in zip(subset, scaled, strict=True)), bias)
     return None
 
 
@@ -147,50 +178,108 @@ def _size(graph: Graph) -> tuple[int, int]:
     return graph.edge_count(), len(graph.neurons)
 
 
+def _total(graph: Graph) -> int:
+    return sum(size_counts(graph).values())
+
+
+def _labels(graph: Graph, name: str, values: dict[str, np.ndarray]) -> np.ndarray | None:
+    """What a refit of neuron ``name`` must reproduce, as "+1 here" per reachable step, or None
+    where no ``sign_ameo`` neuron can stand in for it (its exact value is read and is not +-1)."""
+    readers = _how_read(graph, name)
+    target = values[name] + 0.0
+    if not readers or (readers == "neurons" and not np.all((target == 1.0) | (target == -1.0))):
+        return None
+    return target > 0
+
+
+def _points(names: list[str], values: dict[str, np.ndarray], steps: int) -> np.ndarray:
+    return np.stack([values[v] + 0.0 for v in names], axis=1) if names else np.zeros((steps, 0))
+
+
+def _rewrite(graph: Graph, fits: dict[str, Fit]) -> Graph:
+    """A copy where each neuron in ``fits`` is that fit (a ``sign_ameo`` neuron), dead nodes removed."""
+    from bonsaic.passes.dce import eliminate_dead_nodes  # dce's module imports the base pass module
+
+    out, act = _sign_act(graph)
+    out = out.copy()
+    for name, fit in fits.items():
+        neuron = out.neuron(name)
+        neuron.act, neuron.inputs, neuron.bias = act, list(fit.inputs), fit.bias
+    return eliminate_dead_nodes(out)
+
+
+def refit_cones(graph: Graph, values: dict[str, np.ndarray], done: list[str]) -> Graph:
+    """Each neuron, latest first, as one neuron over the fewest variables, where that saves edges."""
+    from bonsaic.passes.dce import eliminate_dead_nodes
+
+    current = graph
+    for name in reversed([n.name for n in graph.neurons]):
+        if name not in {n.name for n in current.neurons}:
+            continue  # died with an earlier refit's cone
+        labels = _labels(current, name, values)
+        if labels is None:
+            continue
+        names = variables_behind(current, name)
+        # the neuron's cone costs this many edges; a refit must read fewer variables to pay
+        emptied = current.copy()
+        emptied.neuron(name).inputs = []
+        cone = current.edge_count() - eliminate_dead_nodes(emptied).edge_count()
+        fit = find_fit(names, _points(names, values, len(labels)), labels, cone - 1) if cone > 0 else None
+        if fit is None:
+            continue
+        trial = _rewrite(current, {name: fit})
+        if _size(trial) < _size(current):
+            current = trial
+            done.append(f"{name} ({len(fit.inputs)} edges, cone of {cone})")
+    return current
+
+
+def drop_states(graph: Graph, values: dict[str, np.ndarray], done: list[str]) -> Graph:
+    """Remove each state that the step's other inputs and states determine on the reachable set:
+    every neuron that reads it is refitted over the others, where the graph gets smaller."""
+    current = graph
+    for state in [s.name for s in graph.states]:
+        if state not in {s.name for s in current.states}:
+            continue
+        if any(s.next == state for s in current.states) or any(o.source == state for o in current.outputs):
+            continue  # read other than by neurons
+        readers = [n.name for n in current.neurons if any(src == state for src, _ in n.inputs)]
+        names = [v for v in [*current.inputs, *(s.name for s in current.states)] if v != state]
+        fits: dict[str, Fit] = {}
+        for reader in readers:
+            labels = _labels(current, reader, values)
+            fit = None if labels is None else find_fit(names, _points(names, values, len(labels)), labels,
+                                                       MAX_SUPPORT)
+            if fit is None:
+                break
+            fits[reader] = fit
+        else:
+            trial = _rewrite(current, fits)
+            if state not in {s.name for s in trial.states} and _total(trial) < _total(current):
+                current = trial
+                done.append(f"dropped state {state} (refitted {', '.join(readers)})")
+    return current
+
+
 @dataclass(frozen=True)
 class Refit(Pass):
     """Rewrite neurons, latest first, into single ``sign_ameo`` neurons over the fewest inputs and
     states that determine them on the reachable set, wherever that shrinks the graph (edges, then
-    neurons); one verification of the result decides. Needs a closed exploration."""
+    neurons); then drop states the other inputs and states determine, refitting their readers.
+    One verification of the result decides. Needs a closed exploration."""
 
     name = "refit"
 
     def run(self, graph: Graph, ctx: PassContext) -> Graph:
-        from bonsaic.passes.dce import eliminate_dead_nodes  # dce's module imports the base pass module
+        from bonsaic.passes.dce import eliminate_dead_nodes
 
         exploration = ctx.explore(graph)
         if not exploration.closed:
             ctx.note("exploration did not close; nothing refitted")
             return graph
-        values = exploration.node_values
-        current = eliminate_dead_nodes(graph)
         done: list[str] = []
-        for name in reversed([n.name for n in current.neurons]):
-            if name not in {n.name for n in current.neurons}:
-                continue  # died with an earlier refit's cone
-            readers = _how_read(current, name)
-            target = values[name] + 0.0
-            if readers == "neurons" and not np.all((target == 1.0) | (target == -1.0)):
-                continue  # its exact values matter and sign_ameo gives only +-1
-            if not readers:
-                continue
-            names = variables_behind(current, name)
-            points = np.stack([values[v] + 0.0 for v in names], axis=1) if names else np.zeros((len(target), 0))
-            # the neuron's cone costs this many edges; a refit must read fewer variables to pay
-            emptied = current.copy()
-            emptied.neuron(name).inputs = []
-            cone = current.edge_count() - eliminate_dead_nodes(emptied).edge_count()
-            fit = find_fit(names, points, target > 0, cone - 1) if cone > 0 else None
-            if fit is None:
-                continue
-            trial, act = _sign_act(current)
-            trial = trial.copy()
-            neuron = trial.neuron(name)
-            neuron.act, neuron.inputs, neuron.bias = act, list(fit.inputs), fit.bias
-            trial = eliminate_dead_nodes(trial)
-            if _size(trial) < _size(current):
-                current = trial
-                done.append(f"{name} ({len(fit.inputs)} edges, cone of {cone})")
+        current = refit_cones(eliminate_dead_nodes(graph), exploration.node_values, done)
+        current = drop_states(current, exploration.node_values, done)
         if not done:
             return graph
         return ctx.keep_if_equivalent(graph, current, "refitted graph", "refitted " + ", ".join(done))

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bonsaic.ir.activations import Activation
-from bonsaic.ir.graph import Neuron, State
+from bonsaic.ir.graph import Neuron, Output, State
 from bonsaic.passes.refit import Fit, Refit, find_fit, variables_behind
 from tests.passes import graphs
 from tests.passes.oracle import TraceExploration, oracle_for
@@ -110,3 +110,19 @@ def test_without_a_closed_exploration_nothing_changes():
     ctx = oracle_for(g).context()
     ctx.explorer = lambda graph: TraceExploration(False, {})
     assert Refit().run(g, ctx) is g
+
+
+def test_a_state_the_others_determine_is_dropped():
+    # s1 = x and s2 = y one step late, s3 = (x and y) one step late: s3 = s1 and s2 on every step
+    # (all start false), so the output y = s3 or x can read s1 and s2 (which z needs anyway) and s3 goes
+    g = graphs.graph(["x", "y"], [State("s1", -1.0, "r1"), State("s2", -1.0, "r2"), State("s3", -1.0, "r3")], [
+        Neuron("r1", "H", [("x", 3.0)]), Neuron("r2", "H", [("y", 3.0)]),
+        Neuron("r3", "S", [("x", 1.5), ("y", 1.5)]), Neuron("o", "L", [("s3", 2.0), ("x", 1.0)], 1.5),
+        Neuron("p", "L", [("s1", 1.0), ("s2", 1.0)], 1.0)])
+    g.acts["S"] = SIGN_AMEO
+    g.outputs.append(Output("z", "p"))
+    oracle = oracle_for(g)
+    result = Refit().run(g, oracle.context())
+    assert oracle.equivalent(result)
+    assert [s.name for s in result.states] == ["s1", "s2"]
+    assert sorted(src for src, _ in result.neuron("o").inputs) == ["s1", "s2", "x"]
