@@ -229,8 +229,8 @@ def refit_cones(graph: Graph, values: dict[str, np.ndarray], done: list[str]) ->
             continue
         trial = _rewrite(current, {name: fit})
         if _size(trial) < _size(current):
+            done.append(f"{name} (edges {current.edge_count()} -> {trial.edge_count()})")
             current = trial
-            done.append(f"{name} ({len(fit.inputs)} edges, cone of {cone})")
     return current
 
 
@@ -282,4 +282,7 @@ class Refit(Pass):
         current = drop_states(current, exploration.node_values, done)
         if not done:
             return graph
-        return ctx.keep_if_equivalent(graph, current, "refitted graph", "refitted " + ", ".join(done))
+        refitted = [d for d in done if not d.startswith("dropped")]
+        note = "; ".join([*(["refitted " + ", ".join(refitted)] if refitted else []),
+                          *(d for d in done if d.startswith("dropped"))])
+        return ctx.keep_if_equivalent(graph, current, "refitted graph", note)

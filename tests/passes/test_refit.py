@@ -126,3 +126,13 @@ def test_a_state_the_others_determine_is_dropped():
     assert oracle.equivalent(result)
     assert [s.name for s in result.states] == ["s1", "s2"]
     assert sorted(src for src, _ in result.neuron("o").inputs) == ["s1", "s2", "x"]
+
+
+def test_the_note_names_what_was_refitted_and_what_was_dropped():
+    g = graphs.graph(["x"], [State("s", -1.0, "r")], [
+        Neuron("r", "H", [("x", 3.0)]), Neuron("p", "H", [("s", 3.0)]), Neuron("o", "L", [("p", 3.0)])])
+    ctx = oracle_for(g).context()
+    notes: list[str] = []
+    ctx.note = notes.append  # type: ignore[method-assign]
+    Refit().run(g, ctx)
+    assert notes == ["refitted o (edges 3 -> 2)"]
