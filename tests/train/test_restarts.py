@@ -132,3 +132,31 @@ def test_past_the_deadline_judging_stops_once_a_restart_is_eligible(monkeypatch)
     assert restart_table(results).splitlines()[1].endswith("not judged: the time budget was spent")
     on_time = judge_restarts(_fake_trainer([0.4, 0.1, 0.3, 0.2]), spec=None, deadline=2.0, clock=lambda: 1.0)
     assert "unjudged" not in [r.verdict for r in on_time]
+
+
+def test_the_smallest_bonsai_after_the_whole_pipeline_wins_when_every_proved_restart_was_sized() -> None:
+    from dataclasses import replace
+
+    from bonsaic.train.restarts import why_kept
+
+    a = replace(_result(0, 4, 0.01), bonsai=(2, 1, 4))  # fewest edges after clip,dce
+    b = replace(_result(1, 9, 0.05), bonsai=(1, 1, 2))  # but the smaller bonsai
+    c = replace(_result(2, 3, 0.01, verdict="bounded"))
+    assert choose([a, b, c]).index == 1
+    assert why_kept([a, b, c]).startswith("kept restart 1, the network of step 100: smallest after opt's default "
+                                          "pipeline (1 / 1 / 2 neurons / states / edges) among 2 proved")
+    rows = restart_table([a, b, c]).splitlines()
+    assert rows[0].split()[-1] == "bonsai" and rows[2].split()[-1] == "1/1/2" and rows[3].split()[-1] == "-"
+    # a proved restart left unsized (the deadline passed) puts every proved one back on clip,dce edges
+    assert choose([a, replace(b, bonsai=None)]).index == 0
+
+
+def test_proved_restarts_are_sized_by_the_default_pipeline() -> None:
+    from bonsaic.spec import load_spec
+    from bonsaic.train.restarts import bonsai_size
+    from tests.verify.handmade import delay1
+
+    spec = load_spec(DELAY1_FIXTURE)
+    graph = delay1()
+    graph.spec_source, graph.spec_name = spec.source, spec.name
+    assert bonsai_size(graph) == (0, 1, 0)  # r <- x and o <- s become the plain delay s <- x, y = s
