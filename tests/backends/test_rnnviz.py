@@ -59,7 +59,12 @@ def test_a_trained_shape_round_trips_to_the_same_graph() -> None:
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_model_file_keeps_its_behaviour(path: Path) -> None:
-    assert_same_behaviour(load_ir(path), length=40)
+    graph = load_ir(path)
+    if any(act.kind == "sign_ameo" for act in graph.acts.values()):  # binary states: refused, clearly
+        with pytest.raises(BonsaicError, match="cannot express the two-valued activation sign_ameo"):
+            emit(graph)
+        return
+    assert_same_behaviour(graph, length=40)
 
 
 @pytest.mark.parametrize("name", sorted(handmade.ALL))

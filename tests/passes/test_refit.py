@@ -136,3 +136,44 @@ def test_the_note_names_what_was_refitted_and_what_was_dropped():
     ctx.note = notes.append  # type: ignore[method-assign]
     Refit().run(g, ctx)
     assert notes == ["refitted o (edges 3 -> 2)"]
+
+
+@st.composite
+def binary_machines(draw: st.DrawFn):  # noqa: ANN201
+    """A random finite machine as training lowers one with binary states: each state's update is a
+    sign_ameo neuron (exactly +-1), reached through a hidden layer or directly; outputs read an
+    Ameo or linear neuron over the states, the inputs and hidden neurons."""
+    from bonsaic.ir.graph import Graph
+
+    n_in, n_states, n_hidden = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(0, 3))
+    weight = st.sampled_from([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0])
+    inputs = [f"x{i}" for i in range(n_in)]
+    states = [f"s{i}" for i in range(n_states)]
+    neurons: list[Neuron] = []
+
+    def sources(pool: list[str]) -> list[tuple[str, float]]:
+        chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+        return [(src, draw(weight)) for src in chosen]
+
+    for i in range(n_hidden):
+        neurons.append(Neuron(f"h{i}", draw(st.sampled_from(["H", "S"])), sources(inputs + states), draw(weight)))
+    hidden = [n.name for n in neurons]
+    for i in range(n_states):
+        neurons.append(Neuron(f"r{i}", "S", sources(inputs + states + hidden), draw(weight)))
+    neurons.append(Neuron("o", draw(st.sampled_from(["H", "L"])), sources(inputs + states + hidden), draw(weight)))
+    return Graph(acts={"H": Activation.ameo(), "L": Activation.linear(), "S": SIGN_AMEO}, inputs=inputs,
+                 states=[State(s, draw(st.sampled_from([-1.0, 1.0])), f"r{i}") for i, s in enumerate(states)],
+                 neurons=neurons, outputs=[Output("y", "o")])
+
+
+@settings(max_examples=80, deadline=None)
+@given(binary_machines())
+def test_refit_keeps_every_output_of_random_binary_machines_and_never_grows_them(graph):
+    from bonsaic.passes.base import size_counts
+
+    oracle = oracle_for(graph, exhaustive_length=4, random_count=16, random_length=12)
+    before = graph.copy()
+    result = Refit().run(graph, oracle.context())
+    assert graph == before
+    assert oracle.equivalent(result)
+    assert sum(size_counts(result).values()) <= sum(size_counts(graph).values())
