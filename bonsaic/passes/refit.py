@@ -43,6 +43,7 @@ import numpy as np
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Graph
 from bonsaic.passes.base import Pass, PassContext, size_counts
+from bonsaic.verify.booleanize import variables_behind
 
 MAX_SUPPORT = 4  # variables a refitted neuron may read (the search is exponential in it)
 BAND_CELLS = 1 << 20  # pre-activations the band search evaluates at once (8 MiB, 32 MiB of distances)
@@ -62,19 +63,6 @@ class Fit:
 
 
 _SIGN_AMEO = Activation.sign_ameo()
-
-
-def variables_behind(graph: Graph, node: str) -> list[str]:
-    """The inputs and states ``node`` depends on within one step (through neurons), in graph order."""
-    sources = {n.name: [src for src, _ in n.inputs] for n in graph.neurons}
-    seen: set[str] = set()
-    todo = [node]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(sources.get(name, []))
-    return [name for name in [*graph.inputs, *(s.name for s in graph.states)] if name in seen]
 
 
 def _threshold(points: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float] | None:

@@ -138,7 +138,7 @@ def _table(target: str, support: list[str], level_of: dict[str, np.ndarray],
     return Table(target, tuple(support), rows)
 
 
-def _variables_behind(graph: Graph, node: str | None) -> list[str]:
+def variables_behind(graph: Graph, node: str | None) -> list[str]:
     """The inputs and states ``node`` depends on within one step (through neurons), in graph order."""
     sources = {n.name: [src for src, _ in n.inputs] for n in graph.neurons}
     seen: set[str] = set()
@@ -301,9 +301,9 @@ def analyse(graph: Graph, ex: Exploration) -> BoolAnalysis:
                        level_of[n.name])
         for n in graph.neurons
     }
-    targets = [_Target(s.name, _variables_behind(graph, s.next), s.name, next_raw[s.name])
+    targets = [_Target(s.name, variables_behind(graph, s.next), s.name, next_raw[s.name])
                for s in graph.states]
-    targets += [_Target(o.name, _variables_behind(graph, o.source), None,
+    targets += [_Target(o.name, variables_behind(graph, o.source), None,
                         (values[o.source] > 0).astype(np.int64)) for o in graph.outputs]
     block = merge_equivalent_levels(targets, level_of, {s.name: levels[s.name].count
                                                         for s in graph.states})

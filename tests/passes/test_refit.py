@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from bonsaic.ir.activations import Activation
 from bonsaic.ir.graph import Neuron, Output, State
-from bonsaic.passes.refit import Fit, Refit, find_fit, variables_behind
+from bonsaic.passes.refit import Fit, Refit, find_fit
+from bonsaic.verify.booleanize import variables_behind
 from tests.passes import graphs
 from tests.passes.oracle import TraceExploration, oracle_for
 
