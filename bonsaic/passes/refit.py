@@ -123,6 +123,9 @@ def find_fit(names: list[str], points: np.ndarray, labels: np.ndarray, max_input
     whose sign_ameo is +1 exactly on the ``labels`` rows; None if none reads at most ``max_inputs``."""
     if labels.all() or not labels.any():
         return Fit((), 3.0 if labels.all() else -3.0)
+    # one row per distinct (point, label): an exploration has many steps but few distinct ones
+    distinct = np.unique(np.column_stack([points, labels]), axis=0)
+    points, labels = distinct[:, :-1], distinct[:, -1] > 0
     for k in range(1, min(max_inputs, MAX_SUPPORT, len(names)) + 1):
         for subset in itertools.combinations(range(len(names)), k):
             sub = points[:, subset]
