@@ -130,6 +130,30 @@ class _Growable:
         return self._data[: self.size]
 
 
+class _SortedIndex:
+    """Key -> id, as a sorted key array searched with numpy: registering a level's keys costs a
+    few array operations, not a Python dictionary look-up per key (which was most of the time of an
+    exploration that runs to its budget, e.g. the clip search on a network still far from binary)."""
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        self.keys, self.ids = keys, ids
+
+    def lookup(self, unique: np.ndarray, next_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the sorted, distinct ``unique`` keys; keys not seen yet get ``next_id``, ``next_id
+        + 1``, ... in key order and are registered. Returns (ids, positions of the new keys)."""
+        pos = np.searchsorted(self.keys, unique)
+        known = pos < len(self.keys)
+        known[known] = self.keys[pos[known]] == unique[known]
+        ids = np.empty(len(unique), dtype=np.int64)
+        ids[known] = self.ids[pos[known]]
+        fresh = np.flatnonzero(~known)
+        ids[fresh] = next_id + np.arange(len(fresh), dtype=np.int64)
+        if fresh.size:
+            self.keys = np.insert(self.keys, pos[fresh], unique[fresh])
+            self.ids = np.insert(self.ids, pos[fresh], ids[fresh])
+        return ids, fresh
+
+
 def _row_keys(rows: np.ndarray) -> np.ndarray:
     """One opaque, exactly comparable key per row: its raw bytes."""
     if rows.shape[1] == 0:
@@ -180,8 +204,9 @@ class _Explorer:
         self.node_names = graph.node_names()
         initial = np.asarray(self.stepper.initial_states(), dtype=np.float64) + 0.0
         self.graph_rows = _Growable(initial)
-        self.graph_index: dict[bytes, int] = {bytes(_row_keys(initial[None, :])[0]): 0}
-        self.product_index: dict[int, int] = {table.initial * _GRAPH_IDS: 0}
+        self.graph_index = _SortedIndex(_row_keys(initial[None, :]).copy(), np.zeros(1, dtype=np.int64))
+        self.product_index = _SortedIndex(np.array([table.initial * _GRAPH_IDS], dtype=np.int64),
+                                          np.zeros(1, dtype=np.int64))
         self.products = _Growable(np.array([table.initial, 0], dtype=np.int64))  # (spec, graph)
         self.product_depth = [0]
         self.product_parent = [-1]
@@ -189,37 +214,21 @@ class _Explorer:
         self.step_count = 0
 
     def _graph_ids(self, next_states: np.ndarray) -> np.ndarray:
-        """Global graph-state index of every row, registering new vectors."""
-        keys = _row_keys(next_states)
-        unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        ids = np.empty(len(unique), dtype=np.int64)
-        fresh_rows = []
-        for u, (key, row) in enumerate(zip(unique, first, strict=True)):
-            raw = bytes(key)
-            found = self.graph_index.get(raw)
-            if found is None:
-                found = self.graph_index[raw] = self.graph_rows.size + len(fresh_rows)
-                fresh_rows.append(row)
-            ids[u] = found
-        if fresh_rows:
-            self.graph_rows.extend(next_states[fresh_rows])
+        """Global graph-state index of every row, registering new vectors (in key order)."""
+        unique, first, inverse = np.unique(_row_keys(next_states), return_index=True, return_inverse=True)
+        ids, fresh = self.graph_index.lookup(unique, self.graph_rows.size)
+        if fresh.size:
+            self.graph_rows.extend(next_states[first[fresh]])
         return ids[inverse.ravel()]
 
     def _product_ids(self, next_spec: np.ndarray, graph_ids: np.ndarray, depth: int) -> np.ndarray:
         """Global product index of every step's successor, registering new ones (parent = step)."""
         keys = next_spec * _GRAPH_IDS + graph_ids  # one int per (spec, graph) pair: a fast 1-D unique
         unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        ids = np.empty(len(unique), dtype=np.int64)
-        fresh = []
-        for u, (key, row) in enumerate(zip(unique.tolist(), first.tolist(), strict=True)):
-            found = self.product_index.get(key)
-            if found is None:
-                found = self.product_index[key] = self.products.size + len(fresh)
-                fresh.append(u)
-                self.product_depth.append(depth)
-                self.product_parent.append(self.step_count + row)
-            ids[u] = found
-        if fresh:
+        ids, fresh = self.product_index.lookup(unique, self.products.size)
+        if fresh.size:
+            self.product_depth.extend([depth] * len(fresh))
+            self.product_parent.extend((self.step_count + first[fresh]).tolist())
             self.products.extend(np.stack([unique[fresh] // _GRAPH_IDS, unique[fresh] % _GRAPH_IDS], axis=1))
         return ids[inverse.ravel()]
 
