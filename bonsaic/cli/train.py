@@ -55,7 +55,9 @@ def train_command(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The task spec (.bns).")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the IR "
                                                 "(default: SPEC with the suffix .ir).")] = None,
-    steps: Annotated[int | None, typer.Option(help="Training steps (overrides the spec).", min=0,
+    steps: Annotated[int | None, typer.Option(help="Training steps (overrides the spec); all of them run. Without it, and without `steps` in the "
+                                              "spec, training ends once settled: at half the default count, or "
+                                              "at twice the step a restart was first solved if later.", min=0,
                                               max=_MAX["steps"])] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (overrides the spec).", min=0,
                                              max=_MAX["seed"])] = None,
@@ -114,6 +116,8 @@ def train_command(
                                        data=data)
     if prune_rate is not None:
         settings = with_prune_rate(settings, prune_rate)
+    if steps is None and not spec.steps_given and resume is None:  # a default nobody chose: stop once settled
+        settings = replace(settings, settle=True)
     for warning in check_resources(NetShape.from_spec(spec), settings, str(spec_path)):
         print(warning, file=sys.stderr)
     output = output or spec_path.with_suffix(".ir")

@@ -22,7 +22,9 @@ def _train_lines(spec: Spec) -> list[str]:
     schedule = ", ".join(f"{e.target} x{e.factor:g} at step {e.step}" for e in train.schedule) or "none"
     return [
         f"  optimizer {train.optimizer}, lr {train.lr:g}, batch {train.batch}, length {train.length}, "
-        f"steps {train.steps}",
+        f"steps {train.steps}" + ("" if spec.steps_given else
+                                  " (at most: training ends once settled, at half of them or at twice the step "
+                                  "a restart was first solved if later)"),
         f"  regularizer: intensity {reg.intensity:g}, threshold {reg.threshold:g}, steepness "
         f"{reg.steepness:g}, l1 {reg.l1:g}, biases {'true' if reg.biases else 'false'}",
         f"  schedule: {schedule}",

@@ -164,6 +164,9 @@ def train_once(spec: Any, settings: TrainSettings, checkpoint: Path, log_path: P
         log.close()
     if reason == "interrupted" and not ctrl_c.requested:
         reason = "time budget"
+    elif reason == "settled":
+        reason = (f"settled: a restart was first solved at step {trainer.first_solved_step()}, and the bonsai is "
+                  f"decided by max(half the steps, twice that); --steps {settings.steps} runs them all")
     elif reason == "hopeless":
         reason = "every restart stuck at the last fresh start: the time goes to the next configuration"
     trainer.save(checkpoint)

@@ -51,6 +51,11 @@ class TrainSettings:
     ``reseed`` > 0: every ``reseed`` steps (in the first 60% of the run) a restart that has never
     been solved is replaced by a freshly initialised network (:mod:`bonsaic.train.reseed`).
 
+    ``settle``: the run ends at :meth:`Trainer.settle_step` (half its steps, or twice the step a restart
+    was first solved if that is later) instead of running every step. ``bonsaic train`` sets it
+    when nobody chose the step count: in the task suite the bonsai a run writes was decided by then
+    (docs/train.md, "When training stops").
+
     ``regularizer`` and ``schedule`` are the spec's own ``RegularizerConfig`` and ``ScheduleEvent``
     objects (read by attribute: intensity, threshold, steepness, l1, biases; step, target, factor).
     """
@@ -75,6 +80,7 @@ class TrainSettings:
     data: str = "covering"  # the data mix of training and validation (bonsaic.spec.datagen)
     reseed: int = 0  # every this many steps, restarts never solved start afresh (bonsaic.train.reseed)
     carry: int = 0  # sequences continue across this many steps (data and network state); 0/1: off
+    settle: bool = False  # end the run once the bonsai is decided (Trainer.settle_step); for unchosen steps
 
     @staticmethod
     def from_spec(spec, **overrides: Any) -> TrainSettings:  # noqa: ANN001 - bonsaic.spec.Spec

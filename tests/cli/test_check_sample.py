@@ -31,6 +31,14 @@ def test_check_summary_shows_settings_after_defaults_and_reachable_states() -> N
     assert "reg x0.8 at step 500" in out  # the default schedule, not written in the file
 
 
+def test_check_says_when_a_default_step_count_ends_early() -> None:
+    """parens chooses its steps: all of them run. delay2 leaves them at the default: at most."""
+    chosen = CliRunner().invoke(app, ["check", str(EXAMPLES / "parens.bns")]).output
+    default = CliRunner().invoke(app, ["check", str(EXAMPLES / "delay2.bns")]).output
+    assert "steps 12000\n" in chosen and "settled" not in chosen
+    assert "steps 5000 (at most: training ends once settled" in default
+
+
 def test_check_reports_when_exploration_is_cut_off() -> None:
     result = CliRunner().invoke(app, ["check", str(EXAMPLES / "parens.bns"), "--limit", "3"])
     assert result.exit_code == 0 and "more than 3" in result.output

@@ -53,6 +53,24 @@ def test_solves_delay1_within_the_step_budget(reference_run) -> None:
     assert trainer.last_report is not None and trainer.last_report.accuracy[k] >= 0.99
 
 
+def test_a_settling_run_ends_at_half_its_steps_or_twice_the_first_solved_step(spec, settings, reference_run) -> None:
+    """``settle`` (what ``bonsaic train`` sets when nobody chose the steps) ends the run at the first
+    evaluation at or past ``max(steps / 2, 2 x first solved step)``; up to there it is the same run."""
+    reference, _, _ = reference_run
+    first = reference.first_solved_step()
+    assert first is not None
+    settled = Trainer(spec, replace(settings, settle=True))
+    assert settled.settle_step() is None  # nothing solved yet
+    reason = settled.run()
+    settled.close()
+    end = max(settings.steps // 2, 2 * first)
+    expected = -(-end // settings.eval_every) * settings.eval_every
+    assert expected < settings.steps, "the case must end early to test anything"
+    assert reason == "settled" and settled.step == expected
+    assert settled.first_solved_step() == first and settled.settle_step() == end
+    assert Trainer.settle_step(reference) is None  # without settle: every step runs
+
+
 def test_state_noise_is_reproducible_and_delay1_still_solves(spec, settings) -> None:
     """Noise on the states is drawn per step from the seed (like the data), so it changes the
     batches a run sees but two runs agree; delay1 still solves under it."""

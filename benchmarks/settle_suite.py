@@ -1,0 +1,82 @@
+"""What each task's bonsai would have been had training stopped earlier: the evidence for ``settle``.
+
+For every task of ``benchmarks/task_suite.py --out DIR`` whose training proved a network, load the
+checkpoint of the configuration that was written (as ``benchmarks/rejudge_suite.py`` does) and judge
+its restarts as ``bonsaic train`` does, once per cut-off step, using only the snapshots taken up to
+that step: per restart the latest one is the best, the earlier ones its fallbacks. The checkpoint
+keeps at most :data:`bonsaic.train.loop.MAX_FALLBACKS` earlier snapshots per restart, spread over
+the run, so a cut-off sees the snapshot that was best at that step only when it was kept: the
+numbers are an emulation, not a rerun. Cut-offs: fixed steps, and the step at which
+``settle`` would have ended the run (:meth:`bonsaic.train.loop.Trainer.settle_step`)::
+
+    .venv/bin/python benchmarks/settle_suite.py runs/tasksA runs/tasksB > rows.jsonl
+
+One JSON row per task: its first solved step, and the kept bonsai (neurons, states, edges) at each
+cut-off (``null``: no restart solved by then).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUTOFFS = (2000, 2500, 3000, 4000, 5000)
+
+
+def cut(spec_path: Path, directory: Path, task: str) -> dict | None:
+    from dataclasses import replace
+
+    from bonsaic.spec import Program, load_spec
+    from bonsaic.spec.sizing import with_sized_model
+    from bonsaic.train import escalation
+    from bonsaic.train.loop import Trainer
+    from bonsaic.train.restarts import choose, judge_restarts
+    from bonsaic.train.settings import TrainSettings
+
+    log = (directory / f"{task}.train.log").read_text()
+    if "proved for all sequence lengths" not in log:
+        return None
+    spec, _origin = with_sized_model(Program(load_spec(spec_path)))
+    settings = TrainSettings.from_spec(spec)
+    index = 0
+    stage = re.search(r"of configuration '([^']*)'", log)
+    if stage:
+        plan = escalation.planned(spec, settings)
+        index = [s.name for s in plan].index(stage.group(1)) + 1
+        spec, settings = plan[index - 1].change(spec, settings)  # type: ignore[misc]
+    trainer = Trainer(spec, replace(settings, settle=True), None)
+    trainer.resume(directory / (f"{task}.safetensors" if index == 0 else f"{task}.{index}.safetensors"))
+    snapshots = {k: sorted([*trainer.fallbacks.get(k, []), best], key=lambda s: s.step)
+                 for k, best in trainer.best.items()}
+    settle = trainer.settle_step()
+    row: dict = {"task": task, "configuration": index, "steps": settings.steps, "ran": trainer.step,
+                 "first_solved": trainer.first_solved_step(), "settle": settle, "at": {}}
+    for step in sorted({*CUTOFFS, *([settle] if settle is not None else [])}):
+        trainer.best, trainer.fallbacks = {}, {}
+        for k, snaps in snapshots.items():
+            kept = [s for s in snaps if s.step <= step]
+            if kept:
+                trainer.best[k], trainer.fallbacks[k] = kept[-1], kept[:-1]
+        chosen = choose(judge_restarts(trainer, spec))
+        row["at"][step] = (list(chosen.bonsai) if chosen is not None and chosen.proved and chosen.bonsai
+                           else "bounded" if chosen is not None else None)
+    trainer.close()
+    return row
+
+
+def main() -> None:
+    for directory in map(Path, sys.argv[1:]):
+        for log in sorted(directory.glob("*.train.log")):
+            task = log.name.removesuffix(".train.log")
+            row = cut(ROOT / "benchmarks" / "tasks" / f"{task}.bns", directory, task)
+            if row is not None:
+                print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
