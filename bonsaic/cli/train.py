@@ -50,6 +50,13 @@ def derived_paths(output: Path) -> tuple[Path, Path]:
 _MAX = {key: limits["at_most"] for key, limits in TRAIN_NUMBERS.items()}
 
 
+def settles(steps: int | None, steps_given: bool, resume: Path | None) -> bool:
+    """Whether training ends once settled (``TrainSettings.settle``): only when the step count is a
+    default nobody chose (no ``--steps``, no ``steps`` in the spec) and the run is not a ``--resume``,
+    which continues for as many steps as it asks."""
+    return steps is None and not steps_given and resume is None
+
+
 @user_errors
 def train_command(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="The task spec (.bns).")],
@@ -116,8 +123,7 @@ def train_command(
                                        data=data)
     if prune_rate is not None:
         settings = with_prune_rate(settings, prune_rate)
-    if steps is None and not spec.steps_given and resume is None:  # a default nobody chose: stop once settled
-        settings = replace(settings, settle=True)
+    settings = replace(settings, settle=settles(steps, spec.steps_given, resume))
     for warning in check_resources(NetShape.from_spec(spec), settings, str(spec_path)):
         print(warning, file=sys.stderr)
     output = output or spec_path.with_suffix(".ir")

@@ -116,3 +116,18 @@ def test_an_escalation_stage_stops_at_the_budgets_end(tmp_path: Path, capsys) ->
     err = capsys.readouterr().err
     assert "stopped after step 1 (time budget)" in err, err
     assert not outcome.interrupted and (tmp_path / "d.1.safetensors").is_file()
+
+
+def test_only_a_default_step_count_settles(tmp_path: Path) -> None:
+    """A run ends once settled only when nobody chose its steps: not with --steps, not with `steps`
+    in the spec, not when resuming (which continues for the steps it asks)."""
+    from bonsaic.cli.train import settles
+    from bonsaic.spec import load_spec
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    sized, chosen = load_spec(examples / "delay2.bns"), load_spec(examples / "parens.bns")
+    assert not sized.steps_given and chosen.steps_given
+    assert settles(None, sized.steps_given, None)
+    assert not settles(5000, sized.steps_given, None)
+    assert not settles(None, chosen.steps_given, None)
+    assert not settles(None, sized.steps_given, tmp_path / "delay2.safetensors")
