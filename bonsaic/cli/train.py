@@ -137,6 +137,9 @@ def train_command(
           f"{log_path}", file=sys.stderr)
     cells = ", ".join(f"{c.outputs} outputs / {c.states} states" for c in spec.model.cells)
     print(f"model: {cells}, {model_origin}", file=sys.stderr)
+    if settings.settle:
+        print(f"steps: at most {settings.steps}; the run ends once settled, at step {settings.steps // 2} or at twice "
+              "the step a restart is first solved if later (--steps N runs all N)", file=sys.stderr)
     paths = SessionPaths(spec_path, output, checkpoint, log_path)
     outcome, runs = grow(spec, settings, paths, quiet=quiet, resume=resume, lr=lr, force=force,
                          time_budget=None if resume is not None or not time_budget else time_budget,
