@@ -603,9 +603,10 @@ class Trainer:
 
         Why: once a restart is solved, training goes on making it sparser, but ``opt``'s passes
         (``refit`` above all) take the network to the same bonsai whether it trained on or not.
-        Re-judging the suite's checkpoints (benchmarks/TASKS.md, "When training stops") gave the
-        same bonsai at this step as after all 5,000 steps for 27 of 32 tasks, one larger or smaller
-        either way on the others; the time goes to the user or to the next escalation stage."""
+        Re-judging a suite run's checkpoints (``benchmarks/settle_suite.py``; docs/train.md, "When
+        training stops") gave the same bonsai at this step as after all 5,000 steps for 28 of 32
+        tasks, two larger, one smaller, one of the same total size; the time goes to the user or to
+        the next escalation stage."""
         first = self.first_solved_step()
         if not self.settings.settle or first is None:
             return None
