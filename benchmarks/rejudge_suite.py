@@ -21,12 +21,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def rejudge(spec_path: Path, directory: Path, task: str) -> dict | None:
+def written_run(spec_path: Path, directory: Path, task: str, settle: bool = False) -> tuple | None:
+    """(trainer, spec, configuration index) of the configuration whose network a suite run wrote,
+    resumed from its checkpoint; None when the run proved nothing. ``settle``: the trainer's
+    settings say so (as ``bonsaic train`` sets them when nobody chose the steps)."""
+    from dataclasses import replace
+
     from bonsaic.spec import Program, load_spec
     from bonsaic.spec.sizing import with_sized_model
     from bonsaic.train import escalation
     from bonsaic.train.loop import Trainer
-    from bonsaic.train.restarts import choose, judge_restarts
     from bonsaic.train.settings import TrainSettings
 
     log = (directory / f"{task}.train.log").read_text()
@@ -40,8 +44,18 @@ def rejudge(spec_path: Path, directory: Path, task: str) -> dict | None:
         plan = escalation.planned(spec, settings)
         index = [s.name for s in plan].index(stage.group(1)) + 1
         spec, settings = plan[index - 1].change(spec, settings)  # type: ignore[misc]
-    trainer = Trainer(spec, settings, None)
+    trainer = Trainer(spec, replace(settings, settle=settle), None)
     trainer.resume(directory / (f"{task}.safetensors" if index == 0 else f"{task}.{index}.safetensors"))
+    return trainer, spec, index
+
+
+def rejudge(spec_path: Path, directory: Path, task: str) -> dict | None:
+    from bonsaic.train.restarts import choose, judge_restarts
+
+    written = written_run(spec_path, directory, task)
+    if written is None:
+        return None
+    trainer, spec, index = written
     results = judge_restarts(trainer, spec)
     proved = [r for r in results if r.proved]
     by_clip = min(proved, key=lambda r: (r.edges_after_clip, r.reg))

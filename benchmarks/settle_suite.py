@@ -18,39 +18,26 @@ cut-off (``null``: no restart solved by then).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 CUTOFFS = (2000, 2500, 3000, 4000, 5000)
 
 
 def cut(spec_path: Path, directory: Path, task: str) -> dict | None:
-    from dataclasses import replace
+    from rejudge_suite import written_run
 
-    from bonsaic.spec import Program, load_spec
-    from bonsaic.spec.sizing import with_sized_model
-    from bonsaic.train import escalation
-    from bonsaic.train.loop import Trainer
     from bonsaic.train.restarts import choose, judge_restarts
-    from bonsaic.train.settings import TrainSettings
 
-    log = (directory / f"{task}.train.log").read_text()
-    if "proved for all sequence lengths" not in log:
+    written = written_run(spec_path, directory, task, settle=True)
+    if written is None:
         return None
-    spec, _origin = with_sized_model(Program(load_spec(spec_path)))
-    settings = TrainSettings.from_spec(spec)
-    index = 0
-    stage = re.search(r"of configuration '([^']*)'", log)
-    if stage:
-        plan = escalation.planned(spec, settings)
-        index = [s.name for s in plan].index(stage.group(1)) + 1
-        spec, settings = plan[index - 1].change(spec, settings)  # type: ignore[misc]
-    trainer = Trainer(spec, replace(settings, settle=True), None)
-    trainer.resume(directory / (f"{task}.safetensors" if index == 0 else f"{task}.{index}.safetensors"))
+    trainer, spec, index = written
+    settings = trainer.settings
     snapshots = {k: sorted([*trainer.fallbacks.get(k, []), best], key=lambda s: s.step)
                  for k, best in trainer.best.items()}
     settle = trainer.settle_step()
