@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,13 +67,19 @@ def rejudge(spec_path: Path, directory: Path, task: str) -> dict | None:
             "restarts": {r.index: r.bonsai for r in proved}}
 
 
-def main() -> None:
-    for directory in map(Path, sys.argv[1:]):
+def print_rows(row_of: Callable[[Path, Path, str], dict | None], directories: list[str]) -> None:
+    """One JSON line per task of each suite run directory for which ``row_of(spec, directory, task)``
+    gives a row."""
+    for directory in map(Path, directories):
         for log in sorted(directory.glob("*.train.log")):
             task = log.name.removesuffix(".train.log")
-            row = rejudge(ROOT / "benchmarks" / "tasks" / f"{task}.bns", directory, task)
+            row = row_of(ROOT / "benchmarks" / "tasks" / f"{task}.bns", directory, task)
             if row is not None:
                 print(json.dumps(row), flush=True)
+
+
+def main() -> None:
+    print_rows(rejudge, sys.argv[1:])
 
 
 if __name__ == "__main__":

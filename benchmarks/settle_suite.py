@@ -17,7 +17,6 @@ cut-off (``null``: no restart solved by then).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -57,12 +56,9 @@ def cut(spec_path: Path, directory: Path, task: str) -> dict | None:
 
 
 def main() -> None:
-    for directory in map(Path, sys.argv[1:]):
-        for log in sorted(directory.glob("*.train.log")):
-            task = log.name.removesuffix(".train.log")
-            row = cut(ROOT / "benchmarks" / "tasks" / f"{task}.bns", directory, task)
-            if row is not None:
-                print(json.dumps(row), flush=True)
+    from rejudge_suite import print_rows
+
+    print_rows(cut, sys.argv[1:])
 
 
 if __name__ == "__main__":
