@@ -12,6 +12,8 @@ Two details make a loaded step usable:
   process created as slot 7. :class:`_FreshSlots` gives every unpickled buffer a new slot.
 * **Values are written into the buffers** (:func:`write_into`), never ``assign``-ed: an ``assign``
   after loading gives the tensor a new buffer the step does not see.
+* **Program addresses are re-pointed** under ``HCQ2``, where the step is one command buffer whose
+  commands name each kernel by the address it was loaded at in the capturing process (below).
 
 The key covers everything that shapes the step: tinygrad's version, this package's training code,
 the network, batch, length, restarts, optimizer, regularizer, device and CPU. Anything unreadable is
@@ -63,19 +65,52 @@ def enabled() -> bool:
     return os.environ.get("BONSAIC_JIT_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-# -- HCQ2: cache the step *before* hcq_compile, redo that part on load -------------------------
-# Under HCQ2 the captured step is one C "submitter" compiled with the addresses of this process's
-# kernels baked in; loaded in another process it jumps to nowhere (a segfault, measured). So the
-# cache keeps the step as it was just before ``hcq_compile`` (lowered and compiled kernels, which
-# pickle as in the default mode) and the loading process runs ``hcq_compile`` on it again: about a
-# second, against the full schedule and lowering a capture costs.
+# -- HCQ2: cache the compiled step with its program addresses re-pointed on load ----------------
+# Under HCQ2 the captured step is one command buffer: its commands name each kernel by the address
+# this process loaded it at (tinygrad's CPU encoder writes ``program.addr`` into the command words),
+# so the step as captured jumps to nowhere in another process (a segfault, measured). Buffers are
+# no problem: their addresses are filled in at link time, in the process that runs the step.
+# So the cache keeps, next to the compiled step, every program address its commands hold and the
+# program behind it (a compiled kernel, or one of the device's own helper programs); the loading
+# process loads those programs and rewrites each old address to the new one. That takes a fraction
+# of a second, against 2.5-3 s for running ``hcq_compile`` on the step again (docs/performance.md).
+# A step whose addresses cannot all be accounted for is cached in the older form, before
+# ``hcq_compile``, and the loading process compiles it again.
 _HCQ_FORMAT = "hcq2-pre"
-_hcq_inputs: dict[UOp, tuple[UOp, bool]] = {}  # hcq_compile's result -> (its input, profile)
+_HCQ_LINKED = "hcq2-addressed"
+_hcq_inputs: dict[UOp, tuple[UOp, bool, dict[int, tuple[str, str, Any]]]] = {}  # result -> (input, profile, commands)
+ADDRESSED = True  # write the re-pointable compiled form where possible (False: always the older one)
 _HCQ_KEEP = 4  # the latest captures only: a trainer saves its step right after capturing it
+_commanded: list[tuple[int, tuple[str, str, Any]]] = []  # (address, (kind, device, program)) per command made
+
+
+def _record_commands() -> None:
+    """Wrap tinygrad's CPU command encoder so that every program address it writes into a
+    command is known, with the program it belongs to (a ``PROGRAM`` UOp or a device helper's name)."""
+    import tinygrad.runtime.ops_cpu as ops_cpu
+    from tinygrad import Device
+    from tinygrad.engine.realize import get_runtime
+
+    original = getattr(ops_cpu, "cpu_cmd", None)
+    if original is None or getattr(original, "bonsaic_recorder", False):
+        return
+
+    def recording(devs: tuple[str, ...], prog: Any, *args: UOp) -> UOp:
+        out = original(devs, prog, *args)
+        for dev in devs:
+            if isinstance(prog, UOp):
+                _commanded.append((get_runtime(dev, prog).addr, ("program", dev, prog)))
+            else:
+                _commanded.append((Device[dev].prgs[prog].addr, ("device", dev, prog.__name__)))
+        return out
+
+    recording.bonsaic_recorder = True  # type: ignore[attr-defined]
+    ops_cpu.cpu_cmd = recording
 
 
 def _record_hcq_inputs() -> None:
-    """Wrap tinygrad's ``hcq_compile`` so that a JIT capture's input to it can be found again."""
+    """Wrap tinygrad's ``hcq_compile`` so that a JIT capture's input to it, and the program
+    addresses its commands hold, can be found again."""
     import tinygrad.engine.realize as realize
 
     original = getattr(realize, "hcq_compile", None)
@@ -83,11 +118,13 @@ def _record_hcq_inputs() -> None:
         return
 
     def recording(linear: UOp, input_uops: Any, profile: bool) -> UOp:
+        start = len(_commanded)
         out = original(linear, input_uops, profile)
         if input_uops is None and enabled():  # jit_lower's call: the captured step, saved right after
-            _hcq_inputs[out] = (linear, profile)
+            _hcq_inputs[out] = (linear, profile, dict(_commanded[start:]))
             for old in list(_hcq_inputs)[:-_HCQ_KEEP]:  # each holds a whole step's kernels
                 del _hcq_inputs[old]
+        del _commanded[start:]
         return out
 
     recording.bonsaic_recorder = True  # type: ignore[attr-defined]
@@ -96,6 +133,7 @@ def _record_hcq_inputs() -> None:
 
 if hcq_active():
     _record_hcq_inputs()
+    _record_commands()
 
 
 def _split(linear: UOp) -> UOp:
@@ -106,24 +144,66 @@ def _split(linear: UOp) -> UOp:
     return graph_split_rewrite(linear, max_batch_size=JIT_BATCH_SIZE.value) if JIT < 2 else linear
 
 
+def _repoint(linear: UOp, mapping: dict[int, int]) -> tuple[UOp, int]:
+    """``linear`` with every program address in ``mapping`` replaced, and how many were: in the
+    command buffers' data blobs (64-bit words) and in constants. A compiled program's own binary
+    is left alone."""
+    code = {u.src[3] for u in linear.toposort() if u.op is Ops.PROGRAM and len(u.src) > 3}
+    subs: dict[UOp, UOp] = {}
+    count = 0
+    for u in linear.toposort():
+        if u.op is Ops.BINARY and u not in code and isinstance(u.arg, bytes) and len(u.arg) >= 8:
+            words = np.frombuffer(u.arg, np.uint64, len(u.arg) // 8).copy()
+            hits = np.isin(words, np.fromiter(mapping, np.uint64, len(mapping)))
+            if hits.any():
+                words[hits] = [mapping[int(w)] for w in words[hits]]
+                count += int(hits.sum())
+                subs[u] = u.replace(arg=words.tobytes() + u.arg[len(words) * 8:])
+        elif u.op is Ops.CONST and type(u.arg) is int and u.arg in mapping:
+            subs[u] = u.replace(arg=mapping[u.arg])
+            count += 1
+    return (linear.substitute(subs, walk=True) if subs else linear), count
+
+
 def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | None:
     """What to pickle for a step captured under HCQ2 (None: its pre-hcq form is unknown)."""
     captured = getattr(step, "captured", None)
     if captured is None:
         return None
-    for out, (pre, profile) in list(_hcq_inputs.items()):
+    for out, (pre, profile, commands) in list(_hcq_inputs.items()):
         if _split(out) is captured._linear:
             _hcq_inputs.clear()  # found: nothing older is wanted any more
+            found = _repoint(captured._linear, {a: a for a in commands})[1] if commands else 0
+            if ADDRESSED and commands and found >= len(commands):  # every program the commands run is known
+                return (_HCQ_LINKED, (captured.ret, captured._linear, list(commands.items()), found,
+                                      captured.expected_names, captured.expected_input_info), tensors)
             return (_HCQ_FORMAT, (captured.ret, pre, profile, captured.expected_names,
                                   captured.expected_input_info), tensors)
     return None
 
 
-def _hcq_step(parts: tuple[Any, ...]) -> Any:
-    """A runnable step from :func:`_hcq_payload`'s parts, compiled for this process."""
+def _program_address(kind: str, device: str, program: Any) -> int:
+    """Where ``program`` is loaded in this process (loading it if need be)."""
+    from tinygrad import Device
+    from tinygrad.engine.realize import get_runtime
+
+    if kind == "program":
+        return get_runtime(device, program).addr
+    return next(p.addr for f, p in Device[device].prgs.items() if f.__name__ == program)
+
+
+def _hcq_step(mark: str, parts: tuple[Any, ...]) -> Any:
+    """A runnable step from :func:`_hcq_payload`'s parts, for this process."""
     import tinygrad.engine.realize as realize
     from tinygrad.engine.jit import CapturedJit, _TinyJit
 
+    if mark == _HCQ_LINKED:
+        ret, linear, commands, found, names, info = parts
+        mapping = {old: _program_address(*what) for old, what in commands}
+        linear, count = _repoint(linear, mapping)
+        if count != found:
+            raise ValueError(f"re-pointed {count} program addresses, the capture had {found}")
+        return _TinyJit(None, captured=CapturedJit(ret, linear, names, info))
     ret, pre, profile, names, info = parts
     return _TinyJit(None, captured=CapturedJit(ret, _split(realize.hcq_compile(pre, None, profile)), names, info))
 
@@ -198,9 +278,9 @@ def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
             payload = _FreshSlots(f).load()
         if hcq_active():
             mark, parts, tensors = payload
-            if mark != _HCQ_FORMAT:
+            if mark not in (_HCQ_FORMAT, _HCQ_LINKED):
                 return None
-            step = _hcq_step(parts)
+            step = _hcq_step(mark, parts)
         else:
             step, tensors = payload
     except Exception:  # noqa: BLE001 - any broken cache file is a miss; save() replaces it
@@ -212,6 +292,20 @@ def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
     except OSError:
         pass
     return step, tensors
+
+
+def entry_format(path: Path) -> str:
+    """Which form a cache file holds: ``"hcq2-addressed"`` (compiled, program addresses re-pointed
+    on load), ``"hcq2-pre"`` (compiled again on load), ``"plain"`` (tinygrad without HCQ2) or
+    ``"unreadable"``."""
+    try:
+        with path.open("rb") as f:
+            payload = _FreshSlots(f).load()
+    except Exception:  # noqa: BLE001 - anything broken is unreadable
+        return "unreadable"
+    if isinstance(payload, tuple) and len(payload) == 3 and payload[0] in (_HCQ_FORMAT, _HCQ_LINKED):
+        return payload[0]
+    return "plain" if isinstance(payload, tuple) and len(payload) == 2 else "unreadable"
 
 
 def _evict(directory: Path, keep: int) -> None:

@@ -99,9 +99,10 @@ def _losses(log: Path) -> list[dict]:
 
 def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
     """The point of the cache: a second ``bonsaic train`` process skips the capture. Under tinygrad's
-    HCQ2 (bonsaic's default) too: the step is cached before its command buffer is compiled, which
-    the loading process redoes (a buffer compiled in the first process crashed the second). Both
-    runs, and a third with HCQ2 off (another cache entry), train bit for bit alike."""
+    HCQ2 (bonsaic's default) too: the step is cached compiled, with the program addresses its
+    commands hold, which the loading process re-points to where it loaded those programs (as
+    captured, the step crashed a second process). Both runs, and a third with HCQ2 off (another
+    cache entry), train bit for bit alike."""
     env = {k: v for k, v in os.environ.items() if k != "HCQ2"}
     logs = []
     for run_index, hcq in enumerate(("", "", "0")):
@@ -116,7 +117,36 @@ def test_a_new_process_loads_the_step(cache: Path, tmp_path: Path) -> None:
         assert loaded == (run_index == 1), (run_index, run.stderr)
         logs.append(_losses(out.with_suffix(".loss.jsonl")))
     assert logs[0] and logs[0] == logs[1] == logs[2]
-    assert len(list(cache.glob("*.pkl"))) == 2
+    assert sorted(jitcache.entry_format(p) for p in cache.glob("*.pkl")) == ["hcq2-addressed", "plain"]
+
+
+@pytest.mark.skipif(not jitcache.hcq_active(), reason="the HCQ2 forms only")
+def test_the_older_form_still_loads(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step whose program addresses cannot all be accounted for is cached before ``hcq_compile``,
+    which the loading trainer runs again; it trains like the captured step."""
+    spec = load_spec(DELAY1_FIXTURE)
+    monkeypatch.setattr(jitcache, "ADDRESSED", False)
+    _, reference = _train(spec, _settings(spec))
+    (entry,) = cache.glob("*.pkl")
+    assert jitcache.entry_format(entry) == "hcq2-pre"
+    loaded, params = _train(spec, _settings(spec))
+    assert loaded.jit_cached
+    for name, value in reference.items():
+        np.testing.assert_array_equal(params[name], value, err_msg=name)
+
+
+def test_repointing_rewrites_command_words_and_constants_only() -> None:
+    from tinygrad.dtype import dtypes
+    from tinygrad.uop.ops import Ops, UOp
+
+    old, new, other = 0x7F0000001000, 0x7F0000FF2000, 0x7F0000003000
+    blob = np.array([old, 5, other, old], np.uint64).tobytes() + b"\x01\x02"
+    linear = UOp.sink(UOp(Ops.BINARY, src=(), arg=blob), UOp.const(old, dtypes.uint64), UOp.const(7, dtypes.uint64))
+    out, count = jitcache._repoint(linear, {old: new})
+    assert count == 3
+    binary = next(u for u in out.toposort() if u.op is Ops.BINARY)
+    assert list(np.frombuffer(binary.arg[:32], np.uint64)) == [new, 5, other, new] and binary.arg[32:] == b"\x01\x02"
+    assert sorted(u.arg for u in out.toposort() if u.op is Ops.CONST) == [7, new]
 
 
 def test_the_least_recently_used_entries_are_evicted(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
