@@ -174,12 +174,21 @@ def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | Non
         if _split(out) is captured._linear:
             _hcq_inputs.clear()  # found: nothing older is wanted any more
             found = _repoint(captured._linear, {a: a for a in commands})[1] if commands else 0
-            if ADDRESSED and commands and found >= len(commands):  # every program the commands run is known
+            if ADDRESSED and _accounted(pre, commands) and found >= len(commands):
                 return (_HCQ_LINKED, (captured.ret, captured._linear, list(commands.items()), found,
                                       captured.expected_names, captured.expected_input_info), tensors)
             return (_HCQ_FORMAT, (captured.ret, pre, profile, captured.expected_names,
                                   captured.expected_input_info), tensors)
     return None
+
+
+def _accounted(pre: UOp, commands: dict[int, tuple[str, str, Any]]) -> bool:
+    """Whether every kernel of the step went through the recorded CPU encoder: as many programs
+    as the step calls were commanded. On another device (OpenCL under HCQ2) kernels are named in
+    ways this cache does not re-point, so such a step is kept in the older form."""
+    kernels = {c.src[0].key for c in pre.src if c.op is Ops.CALL and c.src and c.src[0].op is Ops.PROGRAM}
+    commanded = {what[2].key for what in commands.values() if what[0] == "program"}
+    return bool(kernels) and len(commanded) >= len(kernels)
 
 
 def _program_address(kind: str, device: str, program: Any) -> int:
