@@ -31,6 +31,7 @@ import os
 import pickle
 import platform
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def enabled() -> bool:
 # A step whose addresses cannot all be accounted for is cached in the older form, before
 # ``hcq_compile``, and the loading process compiles it again.
 _HCQ_FORMAT = "hcq2-pre"
-_HCQ_LINKED = "hcq2-addressed"
+_HCQ_ADDRESSED = "hcq2-addressed"
 _hcq_inputs: dict[UOp, tuple[UOp, bool, dict[int, tuple[str, str, Any]]]] = {}  # result -> (input, profile, commands)
 ADDRESSED = True  # write the re-pointable compiled form where possible (False: always the older one)
 _HCQ_KEEP = 4  # the latest captures only: a trainer saves its step right after capturing it
@@ -144,25 +145,25 @@ def _split(linear: UOp) -> UOp:
     return graph_split_rewrite(linear, max_batch_size=JIT_BATCH_SIZE.value) if JIT < 2 else linear
 
 
-def _repoint(linear: UOp, mapping: dict[int, int]) -> tuple[UOp, int]:
-    """``linear`` with every program address in ``mapping`` replaced, and how many were: in the
-    command buffers' data blobs (64-bit words) and in constants. A compiled program's own binary
+def _repoint(linear: UOp, mapping: dict[int, int]) -> tuple[UOp, Counter[int]]:
+    """``linear`` with every program address in ``mapping`` replaced, and how often each was: in
+    the command buffers' data blobs (64-bit words) and in constants. A compiled program's own binary
     is left alone."""
     code = {u.src[3] for u in linear.toposort() if u.op is Ops.PROGRAM and len(u.src) > 3}
     subs: dict[UOp, UOp] = {}
-    count = 0
+    found: Counter[int] = Counter()
     for u in linear.toposort():
         if u.op is Ops.BINARY and u not in code and isinstance(u.arg, bytes) and len(u.arg) >= 8:
             words = np.frombuffer(u.arg, np.uint64, len(u.arg) // 8).copy()
             hits = np.isin(words, np.fromiter(mapping, np.uint64, len(mapping)))
             if hits.any():
+                found.update(int(w) for w in words[hits])
                 words[hits] = [mapping[int(w)] for w in words[hits]]
-                count += int(hits.sum())
                 subs[u] = u.replace(arg=words.tobytes() + u.arg[len(words) * 8:])
         elif u.op is Ops.CONST and type(u.arg) is int and u.arg in mapping:
+            found[u.arg] += 1
             subs[u] = u.replace(arg=mapping[u.arg])
-            count += 1
-    return (linear.substitute(subs, walk=True) if subs else linear), count
+    return (linear.substitute(subs, walk=True) if subs else linear), found
 
 
 def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | None:
@@ -173,9 +174,9 @@ def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | Non
     for out, (pre, profile, commands) in list(_hcq_inputs.items()):
         if _split(out) is captured._linear:
             _hcq_inputs.clear()  # found: nothing older is wanted any more
-            found = _repoint(captured._linear, {a: a for a in commands})[1] if commands else 0
-            if ADDRESSED and _accounted(pre, commands) and found >= len(commands):
-                return (_HCQ_LINKED, (captured.ret, captured._linear, list(commands.items()), found,
+            found = _repoint(captured._linear, {a: a for a in commands})[1]
+            if ADDRESSED and _accounted(pre, commands) and set(commands) <= set(found):
+                return (_HCQ_ADDRESSED, (captured.ret, captured._linear, list(commands.items()), found.total(),
                                       captured.expected_names, captured.expected_input_info), tensors)
             return (_HCQ_FORMAT, (captured.ret, pre, profile, captured.expected_names,
                                   captured.expected_input_info), tensors)
@@ -206,12 +207,12 @@ def _hcq_step(mark: str, parts: tuple[Any, ...]) -> Any:
     import tinygrad.engine.realize as realize
     from tinygrad.engine.jit import CapturedJit, _TinyJit
 
-    if mark == _HCQ_LINKED:
+    if mark == _HCQ_ADDRESSED:
         ret, linear, commands, found, names, info = parts
         mapping = {old: _program_address(*what) for old, what in commands}
         linear, count = _repoint(linear, mapping)
-        if count != found:
-            raise ValueError(f"re-pointed {count} program addresses, the capture had {found}")
+        if count.total() != found:
+            raise ValueError(f"re-pointed {count.total()} program addresses, the capture had {found}")
         return _TinyJit(None, captured=CapturedJit(ret, linear, names, info))
     ret, pre, profile, names, info = parts
     return _TinyJit(None, captured=CapturedJit(ret, _split(realize.hcq_compile(pre, None, profile)), names, info))
@@ -287,7 +288,7 @@ def load(key: str) -> tuple[Any, dict[str, Tensor]] | None:
             payload = _FreshSlots(f).load()
         if hcq_active():
             mark, parts, tensors = payload
-            if mark not in (_HCQ_FORMAT, _HCQ_LINKED):
+            if mark not in (_HCQ_FORMAT, _HCQ_ADDRESSED):
                 return None
             step = _hcq_step(mark, parts)
         else:
@@ -312,7 +313,7 @@ def entry_format(path: Path) -> str:
             payload = _FreshSlots(f).load()
     except Exception:  # noqa: BLE001 - anything broken is unreadable
         return "unreadable"
-    if isinstance(payload, tuple) and len(payload) == 3 and payload[0] in (_HCQ_FORMAT, _HCQ_LINKED):
+    if isinstance(payload, tuple) and len(payload) == 3 and payload[0] in (_HCQ_FORMAT, _HCQ_ADDRESSED):
         return payload[0]
     return "plain" if isinstance(payload, tuple) and len(payload) == 2 else "unreadable"
 

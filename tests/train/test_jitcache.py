@@ -142,8 +142,8 @@ def test_repointing_rewrites_command_words_and_constants_only() -> None:
     old, new, other = 0x7F0000001000, 0x7F0000FF2000, 0x7F0000003000
     blob = np.array([old, 5, other, old], np.uint64).tobytes() + b"\x01\x02"
     linear = UOp.sink(UOp(Ops.BINARY, src=(), arg=blob), UOp.const(old, dtypes.uint64), UOp.const(7, dtypes.uint64))
-    out, count = jitcache._repoint(linear, {old: new})
-    assert count == 3
+    out, found = jitcache._repoint(linear, {old: new})
+    assert found == {old: 3}
     binary = next(u for u in out.toposort() if u.op is Ops.BINARY)
     assert list(np.frombuffer(binary.arg[:32], np.uint64)) == [new, 5, other, new] and binary.arg[32:] == b"\x01\x02"
     assert sorted(u.arg for u in out.toposort() if u.op is Ops.CONST) == [7, new]
