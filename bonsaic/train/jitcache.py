@@ -176,7 +176,11 @@ def _hcq_payload(step: Any, tensors: dict[str, Tensor]) -> tuple[Any, ...] | Non
             _hcq_inputs.clear()  # found: nothing older is wanted any more
             found = _repoint(captured._linear, {a: a for a in commands})[1]
             if ADDRESSED and _accounted(pre, commands) and set(commands) <= set(found):
-                return (_HCQ_ADDRESSED, (captured.ret, captured._linear, list(commands.items()), found.total(),
+                # a kernel is kept as its ELF, what loading it needs: its PROGRAM UOp holds its whole
+                # AST too, and unpickling and packing those was half of delay2's load time
+                programs = [(a, (kind, dev, what.to_elf() if kind == "program" else what))
+                            for a, (kind, dev, what) in commands.items()]
+                return (_HCQ_ADDRESSED, (captured.ret, captured._linear, programs, found.total(),
                                       captured.expected_names, captured.expected_input_info), tensors)
             return (_HCQ_FORMAT, (captured.ret, pre, profile, captured.expected_names,
                                   captured.expected_input_info), tensors)
@@ -193,12 +197,19 @@ def _accounted(pre: UOp, commands: dict[int, tuple[str, str, Any]]) -> bool:
 
 
 def _program_address(kind: str, device: str, program: Any) -> int:
-    """Where ``program`` is loaded in this process (loading it if need be)."""
+    """Where ``program`` (a kernel's ``TinyELF``, or a device helper's name) is loaded in this
+    process, loading it if need be into tinygrad's runtime cache, under the key ``get_runtime``
+    uses (the ELF's ``profile_key`` is its PROGRAM's key), which also keeps it alive."""
     from tinygrad import Device
-    from tinygrad.engine.realize import get_runtime
+    from tinygrad.engine.realize import runtime_cache
 
     if kind == "program":
-        return get_runtime(device, program).addr
+        if program.profile_key is None:  # cannot be cached under get_runtime's key: a miss
+            raise ValueError(f"kernel {program.name} has no key")
+        key = (program.profile_key, device)
+        if key not in runtime_cache:
+            runtime_cache[key] = Device[device].runtime(program)
+        return runtime_cache[key].addr
     return next(p.addr for f, p in Device[device].prgs.items() if f.__name__ == program)
 
 
